@@ -1,0 +1,212 @@
+import {
+  API_SCOPES,
+  type ApiKeyConfig,
+  type ApiScope,
+  type AppConfig,
+  type EncryptionKeyConfig,
+  LOG_LEVELS,
+} from './app-config.js';
+import { ConfigError } from './config.error.js';
+import { EnvReader, type RawEnv } from './env.parser.js';
+
+export const DEFAULT_USER_FIELDS =
+  'user_id,username,name,account_type,profile_picture_url,followers_count,follows_count,media_count';
+const MIN_API_KEY_SECRET_LENGTH = 16;
+const KEY_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
+
+export interface ParseEnvOptions {
+  /** Set when the sandbox filled in the Instagram settings with its emulator's. */
+  sandbox?: boolean;
+}
+
+/** Validates the environment once; throws ConfigError naming the first bad variable. */
+export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig {
+  const read = new EnvReader(env);
+  const sandbox = options.sandbox ?? false;
+  const why = 'when INSTAGRAM_APP_ID is set';
+  read.required('INSTAGRAM_APP_ID', '(unset it to run in sandbox mode)');
+
+  return {
+    http: {
+      port: read.integer('PORT', 3000, 0, 65535),
+      host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
+    },
+    database: {
+      url: parseDatabaseUrl(read.required('DATABASE_URL', '(unset, an embedded PostgreSQL starts)')),
+      migrateOnStart: read.boolean('MIGRATE_ON_START', true),
+    },
+    instagram: {
+      appId: parseAppId(read.required('INSTAGRAM_APP_ID', '')),
+      appSecret: read.required('INSTAGRAM_APP_SECRET', why),
+      redirectUri: read.httpUrl(
+        'INSTAGRAM_REDIRECT_URI',
+        read.required('INSTAGRAM_REDIRECT_URI', why),
+      ),
+      scopes: parseScopes(read.list('INSTAGRAM_SCOPES', ['instagram_business_basic'])),
+      authorizeUrl: read.httpUrl(
+        'INSTAGRAM_AUTHORIZE_URL',
+        'https://www.instagram.com/oauth/authorize',
+      ),
+      apiUrl: withoutTrailingSlash(read.httpUrl('INSTAGRAM_API_URL', 'https://api.instagram.com')),
+      graphUrl: withoutTrailingSlash(
+        read.httpUrl('INSTAGRAM_GRAPH_URL', 'https://graph.instagram.com'),
+      ),
+      graphVersion: parseGraphVersion(read.optional('INSTAGRAM_GRAPH_VERSION')),
+      userFields: parseUserFields(read.list('INSTAGRAM_USER_FIELDS', DEFAULT_USER_FIELDS.split(','))),
+      timeoutMs: read.integer('INSTAGRAM_TIMEOUT_MS', 10000, 100, 120000),
+    },
+    vault: {
+      encryptionKeys: parseEncryptionKeys(read.required('TOKEN_ENCRYPTION_KEYS', why)),
+    },
+    apiKeys: parseApiKeys(read.required('API_KEYS', why)),
+    auth: { returnToOrigins: read.list('AUTH_RETURN_TO_ORIGINS').map(parseOrigin) },
+    log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
+    sandbox,
+  };
+}
+
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
+}
+
+function parseDatabaseUrl(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
+  }
+  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
+    throw new ConfigError('DATABASE_URL', `must be a postgresql:// URL, got "${url.protocol}//..."`);
+  }
+  return value;
+}
+
+function parseAppId(value: string): string {
+  if (!/^\d+$/.test(value)) {
+    throw new ConfigError(
+      'INSTAGRAM_APP_ID',
+      'must be the numeric Instagram app id from the Instagram product settings',
+    );
+  }
+  return value;
+}
+
+function parseScopes(scopes: string[]): string[] {
+  for (const scope of scopes) {
+    if (!/^[a-z_]+$/.test(scope)) {
+      throw new ConfigError('INSTAGRAM_SCOPES', `"${scope}" is not a scope name`);
+    }
+  }
+  if (scopes.length === 0) {
+    throw new ConfigError('INSTAGRAM_SCOPES', 'must name at least one scope');
+  }
+  return scopes;
+}
+
+function parseGraphVersion(value: string | undefined): string {
+  if (value === undefined) {
+    return '';
+  }
+  if (!/^v\d+\.\d+$/.test(value)) {
+    throw new ConfigError('INSTAGRAM_GRAPH_VERSION', `must look like v23.0, got "${value}"`);
+  }
+  return value;
+}
+
+function parseUserFields(fields: string[]): string[] {
+  for (const field of fields) {
+    if (!/^[a-z_]+$/.test(field)) {
+      throw new ConfigError('INSTAGRAM_USER_FIELDS', `"${field}" is not a field name`);
+    }
+  }
+  if (!fields.includes('username')) {
+    throw new ConfigError('INSTAGRAM_USER_FIELDS', 'must include username');
+  }
+  return fields;
+}
+
+function parseEncryptionKeys(value: string): EncryptionKeyConfig[] {
+  const variable = 'TOKEN_ENCRYPTION_KEYS';
+  const keys = value.split(',').map((entry, index) => {
+    const separator = entry.indexOf(':');
+    const id = entry.slice(0, separator).trim();
+    const encoded = entry.slice(separator + 1).trim();
+    if (separator < 0 || !KEY_ID_PATTERN.test(id)) {
+      throw new ConfigError(variable, `entry ${index + 1} must be keyId:base64key`);
+    }
+    const key = Buffer.from(encoded, 'base64');
+    if (key.length !== 32 || !/^[A-Za-z0-9+/_-]+={0,2}$/.test(encoded)) {
+      throw new ConfigError(
+        variable,
+        `key "${id}" must be 32 bytes in base64 (make one with: openssl rand -base64 32)`,
+      );
+    }
+    return { id, key };
+  });
+  const ids = new Set(keys.map((key) => key.id));
+  if (ids.size !== keys.length) {
+    throw new ConfigError(variable, 'key ids must be unique');
+  }
+  return keys;
+}
+
+function parseApiKeys(value: string): ApiKeyConfig[] {
+  const variable = 'API_KEYS';
+  const keys = value.split(',').map((entry, index) => {
+    const parts = entry.trim().split(':');
+    if (parts.length !== 3 || !parts[0] || !parts[1] || !parts[2]) {
+      throw new ConfigError(variable, `entry ${index + 1} must be name:secret:scopes`);
+    }
+    const [name, secret, scopeList] = parts;
+    if (!/^[A-Za-z0-9_.-]{1,64}$/.test(name)) {
+      throw new ConfigError(variable, `entry ${index + 1} has an invalid name`);
+    }
+    if (secret.length < MIN_API_KEY_SECRET_LENGTH) {
+      throw new ConfigError(
+        variable,
+        `the secret of "${name}" must be at least ${MIN_API_KEY_SECRET_LENGTH} characters`,
+      );
+    }
+    return { name, secret, scopes: parseApiScopes(name, scopeList) };
+  });
+  if (new Set(keys.map((key) => key.name)).size !== keys.length) {
+    throw new ConfigError(variable, 'key names must be unique');
+  }
+  if (new Set(keys.map((key) => key.secret)).size !== keys.length) {
+    throw new ConfigError(variable, 'two keys share a secret');
+  }
+  return keys;
+}
+
+function parseApiScopes(name: string, scopeList: string): ReadonlySet<ApiScope> {
+  if (scopeList === '*') {
+    return new Set(API_SCOPES);
+  }
+  const scopes = scopeList.split('+');
+  for (const scope of scopes) {
+    if (!(API_SCOPES as readonly string[]).includes(scope)) {
+      throw new ConfigError(
+        'API_KEYS',
+        `"${name}" has unknown scope "${scope}" (use ${API_SCOPES.join(', ')} or *)`,
+      );
+    }
+  }
+  return new Set(scopes as ApiScope[]);
+}
+
+function parseOrigin(value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('AUTH_RETURN_TO_ORIGINS', `"${value}" is not an origin`);
+  }
+  if (url.origin === 'null' || url.origin !== value.replace(/\/$/, '')) {
+    throw new ConfigError(
+      'AUTH_RETURN_TO_ORIGINS',
+      `"${value}" must be an origin such as https://app.example.com (no path)`,
+    );
+  }
+  return url.origin;
+}

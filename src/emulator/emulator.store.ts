@@ -1,0 +1,155 @@
+import { nextInstagramId, randomAccessToken, randomAuthorizationCode } from './emulator.ids.js';
+import type {
+  EmulatorAccount,
+  EmulatorAccountOverrides,
+  EmulatorApp,
+  EmulatorTokenState,
+} from './emulator.types.js';
+
+export const CODE_LIFETIME_MS = 60 * 60 * 1000;
+export const SHORT_LIVED_LIFETIME_MS = 60 * 60 * 1000;
+export const LONG_LIVED_LIFETIME_MS = 60 * 24 * 60 * 60 * 1000;
+
+export interface CodeRecord {
+  appId: string;
+  redirectUri: string;
+  scopes: string[];
+  userId: string;
+  expiresAt: number;
+  used: boolean;
+}
+
+export interface TokenRecord extends EmulatorTokenState {
+  appId: string;
+  scopes: string[];
+}
+
+/** Everything the emulator knows, on its own clock. */
+export class EmulatorStore {
+  private readonly apps = new Map<string, EmulatorApp>();
+  private readonly accounts = new Map<string, EmulatorAccount>();
+  private readonly codes = new Map<string, CodeRecord>();
+  private readonly tokens = new Map<string, TokenRecord>();
+  private clockOffset = 0;
+  private usernameCounter = 0;
+
+  constructor(private readonly wallClock: () => number) {}
+
+  now(): number {
+    return this.wallClock() + this.clockOffset;
+  }
+
+  advanceClock(ms: number): void {
+    this.clockOffset += ms;
+  }
+
+  registerApp(app: EmulatorApp): void {
+    this.apps.set(app.appId, { ...app, redirectUris: [...app.redirectUris] });
+  }
+
+  findApp(appId: string): EmulatorApp | undefined {
+    return this.apps.get(appId);
+  }
+
+  createAccount(overrides: EmulatorAccountOverrides = {}): EmulatorAccount {
+    if (overrides.username !== undefined && this.findAccountByUsername(overrides.username)) {
+      throw new Error(`an account named ${overrides.username} already exists`);
+    }
+    const username = overrides.username ?? this.suggestUsername();
+    const number = this.accounts.size + 1;
+    const account: EmulatorAccount = {
+      username,
+      name: `Emulator User ${number}`,
+      accountType: 'BUSINESS',
+      profilePictureUrl: `https://instagram-emulator.invalid/pictures/${username}.jpg`,
+      followersCount: 100 + number,
+      followsCount: 10 + number,
+      mediaCount: number,
+      ...withoutUndefined(overrides),
+      userId: nextInstagramId(),
+      appScopedId: nextInstagramId(),
+      professionalId: nextInstagramId(),
+    };
+    this.accounts.set(account.userId, account);
+    return { ...account };
+  }
+
+  findAccount(userId: string): EmulatorAccount | undefined {
+    return this.accounts.get(userId);
+  }
+
+  findAccountByUsername(username: string): EmulatorAccount | undefined {
+    return [...this.accounts.values()].find((account) => account.username === username);
+  }
+
+  accountUsernames(): string[] {
+    return [...this.accounts.values()].map((account) => account.username);
+  }
+
+  /** A username no account has yet. */
+  suggestUsername(): string {
+    let username: string;
+    do {
+      this.usernameCounter += 1;
+      username = `emulator_user_${this.usernameCounter}`;
+    } while (this.findAccountByUsername(username));
+    return username;
+  }
+
+  issueCode(grant: Omit<CodeRecord, 'expiresAt' | 'used'>): string {
+    const code = randomAuthorizationCode();
+    this.codes.set(code, {
+      ...grant,
+      scopes: [...grant.scopes],
+      expiresAt: this.now() + CODE_LIFETIME_MS,
+      used: false,
+    });
+    return code;
+  }
+
+  findCode(code: string): CodeRecord | undefined {
+    return this.codes.get(code);
+  }
+
+  issueToken(
+    kind: TokenRecord['kind'],
+    grant: { appId: string; userId: string; scopes: string[] },
+  ): { accessToken: string; record: TokenRecord } {
+    const accessToken = randomAccessToken();
+    const issuedAt = this.now();
+    const lifetime = kind === 'short_lived' ? SHORT_LIVED_LIFETIME_MS : LONG_LIVED_LIFETIME_MS;
+    const record: TokenRecord = {
+      kind,
+      appId: grant.appId,
+      userId: grant.userId,
+      scopes: [...grant.scopes],
+      issuedAt,
+      expiresAt: issuedAt + lifetime,
+      revoked: false,
+    };
+    this.tokens.set(accessToken, record);
+    return { accessToken, record };
+  }
+
+  findToken(accessToken: string): TokenRecord | undefined {
+    return this.tokens.get(accessToken);
+  }
+
+  /** Revokes the tokens issued so far; a later consent grants working tokens again. */
+  revokeAccount(userId: string): void {
+    if (!this.accounts.has(userId)) {
+      throw new Error(`no account with user id ${userId}`);
+    }
+    for (const record of this.tokens.values()) {
+      if (record.userId === userId) {
+        record.revoked = true;
+      }
+    }
+  }
+}
+
+function withoutUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(value).filter((entry) => entry[1] !== undefined),
+  ) as Partial<T>;
+}

@@ -1,0 +1,72 @@
+export interface EmulatorApp {
+  appId: string;
+  appSecret: string;
+  redirectUris: string[];
+}
+
+export type EmulatorOperation =
+  | 'authorize'
+  | 'exchange_code'
+  | 'exchange_long_lived'
+  | 'refresh'
+  | 'me';
+
+export type ExchangeResponseShape = 'flat' | 'data' | 'flat_permissions_array';
+
+export type EmulatorFault =
+  | { operation: EmulatorOperation; kind: 'transient' }
+  | { operation: EmulatorOperation; kind: 'rate_limited' }
+  | { operation: EmulatorOperation; kind: 'unavailable' }
+  | { operation: EmulatorOperation; kind: 'delay'; ms: number }
+  | { operation: EmulatorOperation; kind: 'drop' }
+  | {
+      operation: EmulatorOperation;
+      kind: 'http';
+      status: number;
+      body: string;
+      contentType?: string;
+    };
+
+export interface EmulatorAccount {
+  /** The id the code exchange returns: an odd decimal above 2^53, so JSON.parse corrupts it. */
+  userId: string;
+  /** `/me` `id`. */
+  appScopedId: string;
+  /** `/me` `user_id`. */
+  professionalId: string;
+  username: string;
+  name: string;
+  accountType: 'BUSINESS' | 'MEDIA_CREATOR' | 'PERSONAL';
+  profilePictureUrl: string;
+  followersCount: number;
+  followsCount: number;
+  mediaCount: number;
+}
+
+export type EmulatorAccountOverrides = Partial<
+  Omit<EmulatorAccount, 'userId' | 'appScopedId' | 'professionalId'>
+>;
+
+export interface EmulatorCall {
+  operation: EmulatorOperation;
+  /** Arrival time on the emulator's clock. */
+  at: number;
+  /** The HTTP status sent; 0 when the connection was dropped. */
+  status: number;
+  accessToken?: string;
+}
+
+export interface EmulatorTokenState {
+  kind: 'short_lived' | 'long_lived';
+  userId: string;
+  expiresAt: number;
+  issuedAt: number;
+  revoked: boolean;
+}
+
+/** What a handler answers; the server writes it and records the call. */
+export interface EmulatorResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}

@@ -1,0 +1,316 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { checkAuthorizeRequest, showConsentPage, submitConsent } from './authorize.handler.js';
+import { exchangeCode } from './code-exchange.handler.js';
+import { parseFormBody, readBody } from './emulator.body.js';
+import { faultOutcome, FaultQueue } from './emulator.faults.js';
+import { graphError } from './emulator.responses.js';
+import { EmulatorStore } from './emulator.store.js';
+import type {
+  EmulatorAccount,
+  EmulatorAccountOverrides,
+  EmulatorApp,
+  EmulatorCall,
+  EmulatorFault,
+  EmulatorOperation,
+  EmulatorResponse,
+  EmulatorTokenState,
+  ExchangeResponseShape,
+} from './emulator.types.js';
+import { exchangeForLongLived, refreshLongLived } from './long-lived.handler.js';
+import { readMe } from './me.handler.js';
+
+export type {
+  EmulatorAccount,
+  EmulatorApp,
+  EmulatorCall,
+  EmulatorFault,
+  EmulatorOperation,
+  EmulatorTokenState,
+  ExchangeResponseShape,
+} from './emulator.types.js';
+
+interface RequestInput {
+  query: URLSearchParams;
+  form: URLSearchParams;
+  bearerToken?: string;
+}
+
+interface Route {
+  operation: EmulatorOperation;
+  accessToken?: (input: RequestInput) => string | undefined;
+  handle: (input: RequestInput) => EmulatorResponse;
+}
+
+const VERSIONED_ME = /^\/v\d+\.\d+\/me$/;
+
+/**
+ * Instagram's three hosts (www/api.instagram.com OAuth, graph.instagram.com) on one loopback
+ * origin, with its own clock and injectable faults. Prints nothing.
+ */
+export class InstagramEmulator {
+  /** Which success shape POST /oauth/access_token answers with. */
+  exchangeShape: ExchangeResponseShape = 'flat';
+  /** Every request to the five operations, in the order they were answered. */
+  readonly calls: EmulatorCall[] = [];
+
+  private readonly store: EmulatorStore;
+  private readonly faults = new FaultQueue();
+  private readonly pendingDelays = new Map<NodeJS.Timeout, () => void>();
+  private server?: Server;
+  private baseUrl?: string;
+
+  constructor(options: { apps?: EmulatorApp[]; now?: () => number } = {}) {
+    this.store = new EmulatorStore(options.now ?? Date.now);
+    for (const app of options.apps ?? []) {
+      this.registerApp(app);
+    }
+  }
+
+  get url(): string {
+    if (this.baseUrl === undefined) {
+      throw new Error('the Instagram emulator is not started');
+    }
+    return this.baseUrl;
+  }
+
+  async start(options: { port?: number; host?: string } = {}): Promise<string> {
+    if (this.server) {
+      throw new Error('the Instagram emulator is already started');
+    }
+    const host = options.host ?? '127.0.0.1';
+    const server = createServer((request, response) => {
+      void this.serve(request, response);
+    });
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(options.port ?? 0, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    this.server = server;
+    this.baseUrl = `http://${urlHost(host)}:${(server.address() as AddressInfo).port}`;
+    return this.baseUrl;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    if (!server) {
+      return;
+    }
+    this.server = undefined;
+    this.baseUrl = undefined;
+    for (const [timer, wake] of this.pendingDelays) {
+      clearTimeout(timer);
+      wake();
+    }
+    this.pendingDelays.clear();
+    await new Promise<void>((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+
+  registerApp(app: EmulatorApp): void {
+    this.store.registerApp(app);
+  }
+
+  createAccount(overrides?: EmulatorAccountOverrides): EmulatorAccount {
+    return this.store.createAccount(overrides);
+  }
+
+  findAccountByUsername(username: string): EmulatorAccount | undefined {
+    const account = this.store.findAccountByUsername(username);
+    return account && { ...account };
+  }
+
+  /** A code as if the person had pressed Allow on the consent page. */
+  issueCode(input: {
+    appId: string;
+    redirectUri: string;
+    scopes: string[];
+    account?: EmulatorAccount;
+  }): string {
+    const check = checkAuthorizeRequest(
+      this.store,
+      new URLSearchParams({
+        client_id: input.appId,
+        redirect_uri: input.redirectUri,
+        response_type: 'code',
+        scope: input.scopes.join(','),
+      }),
+    );
+    if (!check.ok) {
+      throw new Error(`issueCode: ${check.message}`);
+    }
+    if (input.account && !this.store.findAccount(input.account.userId)) {
+      throw new Error(`issueCode: account ${input.account.userId} was not made by this emulator`);
+    }
+    const account = input.account ?? this.store.createAccount();
+    return this.store.issueCode({
+      appId: input.appId,
+      redirectUri: input.redirectUri,
+      scopes: check.request.scopes,
+      userId: account.userId,
+    });
+  }
+
+  /** Applies to the next `times` calls of the fault's operation, first in first out. */
+  injectFault(fault: EmulatorFault, times = 1): void {
+    this.faults.add(fault, times);
+  }
+
+  clearFaults(): void {
+    this.faults.clear();
+  }
+
+  /** Every token issued so far to the account fails with 190/458, as after removing the app. */
+  revokeAccount(userId: string): void {
+    this.store.revokeAccount(userId);
+  }
+
+  advanceClock(ms: number): void {
+    this.store.advanceClock(ms);
+  }
+
+  resetCalls(): void {
+    this.calls.length = 0;
+  }
+
+  /** For tests: the token's current state, without network. */
+  inspectToken(accessToken: string): EmulatorTokenState | undefined {
+    const record = this.store.findToken(accessToken);
+    if (!record) {
+      return undefined;
+    }
+    const { kind, userId, expiresAt, issuedAt, revoked } = record;
+    return { kind, userId, expiresAt, issuedAt, revoked };
+  }
+
+  private route(method: string | undefined, path: string): Route | undefined {
+    const store = this.store;
+    const queryToken = (input: RequestInput) => input.query.get('access_token') ?? undefined;
+    if (path === '/oauth/authorize' && method === 'GET') {
+      return { operation: 'authorize', handle: (input) => showConsentPage(store, input.query) };
+    }
+    if (path === '/oauth/authorize' && method === 'POST') {
+      return { operation: 'authorize', handle: (input) => submitConsent(store, input.form) };
+    }
+    if (path === '/oauth/access_token' && method === 'POST') {
+      return {
+        operation: 'exchange_code',
+        handle: (input) => exchangeCode(store, input.form, this.exchangeShape),
+      };
+    }
+    if (path === '/access_token' && method === 'GET') {
+      return {
+        operation: 'exchange_long_lived',
+        accessToken: queryToken,
+        handle: (input) => exchangeForLongLived(store, input.query),
+      };
+    }
+    if (path === '/refresh_access_token' && method === 'GET') {
+      return {
+        operation: 'refresh',
+        accessToken: queryToken,
+        handle: (input) => refreshLongLived(store, input.query),
+      };
+    }
+    if ((path === '/me' || VERSIONED_ME.test(path)) && method === 'GET') {
+      const meToken = (input: RequestInput) => queryToken(input) ?? input.bearerToken;
+      return {
+        operation: 'me',
+        accessToken: meToken,
+        handle: (input) => readMe(store, input.query, meToken(input)),
+      };
+    }
+    return undefined;
+  }
+
+  private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const at = this.store.now();
+    const url = new URL(request.url ?? '/', 'http://emulator.invalid');
+    const route = this.route(request.method, url.pathname);
+    if (!route) {
+      request.resume();
+      const message = `Unknown path components: ${url.pathname}`;
+      send(response, graphError(message, { code: 2500, status: 404 }));
+      return;
+    }
+    let input: RequestInput;
+    try {
+      const form =
+        request.method === 'POST'
+          ? parseFormBody(request.headers['content-type'], await readBody(request))
+          : new URLSearchParams();
+      input = { query: url.searchParams, form, bearerToken: bearerToken(request) };
+    } catch {
+      request.socket.destroy();
+      return;
+    }
+    const record = (status: number): void => {
+      const accessToken = route.accessToken?.(input);
+      const call = { operation: route.operation, at, status };
+      this.calls.push(accessToken ? { ...call, accessToken } : call);
+    };
+
+    const fault = this.faults.take(route.operation);
+    const outcome = fault && faultOutcome(fault);
+    if (outcome?.kind === 'drop') {
+      request.socket.destroy();
+      record(0);
+      return;
+    }
+    if (outcome?.kind === 'delay') {
+      await this.sleep(outcome.ms);
+      if (request.socket.destroyed) {
+        return;
+      }
+    }
+    let reply: EmulatorResponse;
+    if (outcome?.kind === 'respond') {
+      reply = outcome.response;
+    } else {
+      try {
+        reply = route.handle(input);
+      } catch {
+        reply = graphError('An unknown error has occurred.', { code: 1, status: 500 });
+      }
+    }
+    send(response, reply);
+    record(reply.status);
+  }
+
+  /** Resolves after ms, or at once when the emulator stops. */
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.pendingDelays.delete(timer);
+        resolve();
+      }, ms);
+      this.pendingDelays.set(timer, resolve);
+    });
+  }
+}
+
+function send(response: ServerResponse, reply: EmulatorResponse): void {
+  response.writeHead(reply.status, {
+    ...reply.headers,
+    'cache-control': 'no-store',
+    'content-length': Buffer.byteLength(reply.body),
+  });
+  response.end(reply.body);
+}
+
+function bearerToken(request: IncomingMessage): string | undefined {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.authorization ?? '');
+  return match?.[1];
+}
+
+function urlHost(host: string): string {
+  if (host === '0.0.0.0' || host === '::') {
+    return 'localhost';
+  }
+  return host.includes(':') ? `[${host}]` : host;
+}
