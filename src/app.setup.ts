@@ -1,0 +1,90 @@
+import { type INestApplication, ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
+import type { ValidationError } from 'class-validator';
+import { Logger } from 'nestjs-pino';
+import { AppModule, type AppModuleOptions } from './app.module.js';
+import { AppError, ErrorCode } from './common/app-error.js';
+import { ProblemFilter } from './common/problem.filter.js';
+
+/** Small bodies only: the largest legitimate one is a code exchange of a few kilobytes. */
+export const BODY_LIMIT_BYTES = 16 * 1024;
+
+/** Builds the application as production runs it; main.ts, the tests and the OpenAPI script share it. */
+export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
+  const app = await NestFactory.create<NestFastifyApplication>(
+    AppModule.forRoot(options),
+    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true }),
+    { bufferLogs: true },
+  );
+  app.useLogger(app.get(Logger));
+  configureApp(app);
+  return app;
+}
+
+export function configureApp(app: NestFastifyApplication): void {
+  app.useGlobalPipes(
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      exceptionFactory: toValidationError,
+    }),
+  );
+  app.useGlobalFilters(new ProblemFilter());
+  app.useSecurityHeaders({ contentSecurityPolicy: false });
+  app.enableShutdownHooks();
+  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
+    jsonDocumentUrl: 'openapi.json',
+    yamlDocumentUrl: 'openapi.yaml',
+  });
+}
+
+export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
+  const config = new DocumentBuilder()
+    .setTitle('Instagram token vault')
+    .setDescription(
+      'Runs Instagram OAuth for internal services and keeps the tokens encrypted, fresh and readable. ' +
+        'Errors are application/problem+json with a stable `code`.',
+    )
+    .setVersion('1')
+    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'A secret from API_KEYS' }, 'apiKey')
+    .build();
+  const document = SwaggerModule.createDocument(app, config, {
+    operationIdFactory: (_controllerKey, methodKey) => methodKey,
+  });
+  return sortKeys(document) as OpenAPIObject;
+}
+
+/** Stable key order, so the committed document diffs cleanly. */
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map(sortKeys);
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
+    );
+  }
+  return value;
+}
+
+function toValidationError(errors: ValidationError[]): AppError {
+  const fields = flatten(errors);
+  return new AppError(
+    ErrorCode.ValidationFailed,
+    fields.map((field) => field.messages.join('; ')).join('; ') || 'The request is not valid.',
+    { extensions: { errors: fields } },
+  );
+}
+
+function flatten(errors: ValidationError[], prefix = ''): { field: string; messages: string[] }[] {
+  return errors.flatMap((error) => {
+    const field = prefix ? `${prefix}.${error.property}` : error.property;
+    const own = error.constraints ? [{ field, messages: Object.values(error.constraints) }] : [];
+    return [...own, ...flatten(error.children ?? [], field)];
+  });
+}

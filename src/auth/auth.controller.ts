@@ -1,0 +1,111 @@
+import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import {
+  ApiBadRequestResponse,
+  ApiCreatedResponse,
+  ApiFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
+import { ProblemDto } from '../common/problem.dto.js';
+import { Public } from '../common/public.decorator.js';
+import { RequireScope } from '../common/require-scope.decorator.js';
+import { toConnectionDto } from '../tokens/connection.mapper.js';
+import { ConnectionDto } from '../tokens/dto/connection.dto.js';
+import { AuthService, type CallbackParams } from './auth.service.js';
+import { AuthorizationUrlDto } from './dto/authorization-url.dto.js';
+import { AuthorizeQuery } from './dto/authorize.query.js';
+import { CreateAuthorizationUrlDto } from './dto/create-authorization-url.dto.js';
+import { ExchangeCodeDto } from './dto/exchange-code.dto.js';
+import { withOutcome } from './return-url.js';
+
+@ApiTags('auth')
+@Controller('auth/instagram')
+export class AuthController {
+  constructor(private readonly auth: AuthService) {}
+
+  @Get('authorize')
+  @Public()
+  @ApiOperation({ summary: "Send a browser to Instagram's authorization window" })
+  @ApiFoundResponse({ description: 'Redirect to Instagram with a fresh one-time state' })
+  @ApiBadRequestResponse({ description: 'return_to is not on an allowed origin', type: ProblemDto })
+  async authorize(@Query() query: AuthorizeQuery, @Res() reply: FastifyReply): Promise<void> {
+    const flow = await this.auth.startFlow({ returnTo: query.return_to });
+    await reply.redirect(flow.url, 302);
+  }
+
+  @Get('callback')
+  @Public()
+  @ApiOperation({
+    summary: "Instagram's redirect back",
+    description:
+      'Checks the state, exchanges the code, stores the token, then redirects to the flow\'s return URL with status=connected&ig_user_id=ID (or status=error&error=CODE), or answers with the connection when the flow had no return URL.',
+  })
+  @ApiQuery({ name: 'code', required: false })
+  @ApiQuery({ name: 'state', required: false })
+  @ApiQuery({ name: 'error', required: false })
+  @ApiQuery({ name: 'error_reason', required: false })
+  @ApiQuery({ name: 'error_description', required: false })
+  @ApiFoundResponse({ description: "Redirect to the flow's return URL" })
+  @ApiOkResponse({ description: 'The connection, when the flow had no return URL', type: ConnectionDto })
+  @ApiBadRequestResponse({ description: 'Unknown, used or expired state; rejected code', type: ProblemDto })
+  @ApiInstagramFailures()
+  async callback(@Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
+    const outcome = await this.auth.completeCallback(readCallbackParams(query));
+    if (outcome.returnTo !== null) {
+      const result: Record<string, string> =
+        outcome.connection !== undefined
+          ? { status: 'connected', ig_user_id: outcome.connection.igUserId }
+          : { status: 'error', error: outcome.error?.code ?? 'internal_error' };
+      await reply.redirect(withOutcome(outcome.returnTo, result), 302);
+      return;
+    }
+    if (outcome.error !== undefined) {
+      throw outcome.error;
+    }
+    await reply.status(200).send(toConnectionDto(outcome.connection!));
+  }
+
+  @Post('authorization-urls')
+  @RequireScope('tokens.write')
+  @ApiOperation({ summary: 'Start a flow for a person your service sends to Instagram' })
+  @ApiCreatedResponse({ type: AuthorizationUrlDto })
+  @ApiBadRequestResponse({ type: ProblemDto })
+  async createAuthorizationUrl(@Body() body: CreateAuthorizationUrlDto): Promise<AuthorizationUrlDto> {
+    const flow = await this.auth.startFlow(body);
+    return { url: flow.url, state: flow.state, expiresAt: flow.expiresAt.toISOString() };
+  }
+
+  @Post('token')
+  @HttpCode(201)
+  @RequireScope('tokens.write')
+  @ApiOperation({ summary: 'Exchange a code captured elsewhere and store the token' })
+  @ApiCreatedResponse({ type: ConnectionDto })
+  @ApiBadRequestResponse({ description: 'Invalid body, or Instagram rejected the code', type: ProblemDto })
+  @ApiInstagramFailures()
+  async exchangeCode(@Body() body: ExchangeCodeDto): Promise<ConnectionDto> {
+    return toConnectionDto(await this.auth.exchangeCode(body));
+  }
+}
+
+const MAX_PARAM_LENGTH = 4096;
+
+/** Instagram's redirect may carry more parameters; only these are read, and only as strings. */
+function readCallbackParams(query: Record<string, unknown>): CallbackParams {
+  const read = (name: string): string | undefined => {
+    const value = query[name];
+    return typeof value === 'string' && value.length > 0 && value.length <= MAX_PARAM_LENGTH
+      ? value
+      : undefined;
+  };
+  return {
+    code: read('code'),
+    state: read('state'),
+    error: read('error'),
+    errorReason: read('error_reason'),
+    errorDescription: read('error_description'),
+  };
+}

@@ -1,0 +1,149 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AppError, ErrorCode } from '../common/app-error.js';
+import { asAppError } from '../common/instagram-problem.js';
+import { redactUrl } from '../common/redact.js';
+import type { AppConfig, InstagramConfig } from '../config/app-config.js';
+import { InstagramClient } from '../instagram/instagram.client.js';
+import type { ConnectionRecord } from '../tokens/connection.record.js';
+import { TokensService } from '../tokens/tokens.service.js';
+import { cleanAuthorizationCode } from './authorization-code.js';
+import { OAuthStatesRepository } from './oauth-states.repository.js';
+import { checkReturnTo } from './return-url.js';
+
+const STATE_BYTES = 32;
+export const STATE_LIFETIME_MS = 10 * 60 * 1000;
+
+export interface StartedFlow {
+  url: string;
+  state: string;
+  expiresAt: Date;
+}
+
+/** What Instagram's redirect brought, as strings (anything else was dropped). */
+export interface CallbackParams {
+  code?: string;
+  state?: string;
+  error?: string;
+  errorReason?: string;
+  errorDescription?: string;
+}
+
+export interface CallbackOutcome {
+  /** Where the person goes next; null when the flow had no return URL. */
+  returnTo: string | null;
+  connection?: ConnectionRecord;
+  error?: AppError;
+}
+
+@Injectable()
+export class AuthService {
+  private readonly logger = new Logger(AuthService.name);
+  private readonly instagramConfig: InstagramConfig;
+  private readonly returnToOrigins: string[];
+
+  constructor(
+    private readonly states: OAuthStatesRepository,
+    private readonly instagram: InstagramClient,
+    private readonly tokens: TokensService,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.instagramConfig = config.get('instagram', { infer: true });
+    this.returnToOrigins = config.get('auth', { infer: true }).returnToOrigins;
+  }
+
+  async startFlow(input: { ownerId?: string; returnTo?: string }): Promise<StartedFlow> {
+    const returnTo =
+      input.returnTo === undefined ? null : checkReturnTo(input.returnTo, this.returnToOrigins);
+    const state = randomBytes(STATE_BYTES).toString('base64url');
+    const expiresAt = new Date(Date.now() + STATE_LIFETIME_MS);
+    await this.states.create(hashState(state), { ownerId: input.ownerId ?? null, returnTo, expiresAt });
+    const url = this.instagram.authorizeUrl(state);
+    this.logger.log({ url: redactUrl(url), ownerId: input.ownerId }, 'authorization flow started');
+    void this.states.deleteStale().catch(() => undefined);
+    return { url, state, expiresAt };
+  }
+
+  /** Instagram's redirect: the state is checked and spent before Instagram is called. */
+  async completeCallback(params: CallbackParams): Promise<CallbackOutcome> {
+    if (params.state === undefined) {
+      if (params.error !== undefined) {
+        return { returnTo: null, error: denied(params) };
+      }
+      throw new AppError(ErrorCode.InvalidState, 'The callback carries no state.');
+    }
+    const consumed = await this.states.consume(hashState(params.state));
+    if (consumed.outcome === 'unknown') {
+      return { returnTo: null, error: invalidState('is not one this service issued') };
+    }
+    const { returnTo, ownerId } = consumed.flow;
+    if (consumed.outcome === 'already_used') {
+      return { returnTo, error: invalidState('was already used') };
+    }
+    if (consumed.outcome === 'expired') {
+      return { returnTo, error: invalidState('has expired (flows last 10 minutes)') };
+    }
+    if (params.error !== undefined) {
+      return { returnTo, error: denied(params) };
+    }
+    if (params.code === undefined) {
+      return { returnTo, error: new AppError(ErrorCode.ValidationFailed, 'The callback carries no code.') };
+    }
+    try {
+      const connection = await this.exchangeCode({
+        code: params.code,
+        redirectUri: this.instagramConfig.redirectUri,
+        ownerId: ownerId ?? undefined,
+      });
+      return { returnTo, connection };
+    } catch (error) {
+      const appError = asAppError(error);
+      if (appError === undefined) {
+        throw error;
+      }
+      return { returnTo, error: appError };
+    }
+  }
+
+  /** Exchanges a code for a short-lived token and stores (then upgrades) it. */
+  async exchangeCode(input: {
+    code: string;
+    redirectUri?: string;
+    ownerId?: string;
+  }): Promise<ConnectionRecord> {
+    const code = cleanAuthorizationCode(input.code);
+    if (code.length === 0) {
+      throw new AppError(ErrorCode.ValidationFailed, 'code is empty.');
+    }
+    const token = await this.instagram.exchangeCode(
+      code,
+      input.redirectUri ?? this.instagramConfig.redirectUri,
+    );
+    const connection = await this.tokens.connect({
+      token,
+      ownerId: input.ownerId,
+      requestedScopes: this.instagramConfig.scopes,
+    });
+    this.logger.log(
+      { igUserId: connection.igUserId, tokenKind: connection.tokenKind, ownerId: connection.ownerId },
+      'connection stored',
+    );
+    return connection;
+  }
+}
+
+function hashState(state: string): string {
+  return createHash('sha256').update(state, 'utf8').digest('hex');
+}
+
+function invalidState(why: string): AppError {
+  return new AppError(ErrorCode.InvalidState, `The authorization state ${why}; start the flow again.`);
+}
+
+function denied(params: CallbackParams): AppError {
+  const reason = params.errorDescription ?? params.errorReason ?? params.error ?? 'denied';
+  return new AppError(ErrorCode.AccessDenied, `Instagram reported: ${reason.slice(0, 200)}`, {
+    extensions: { instagramError: (params.error ?? '').slice(0, 64) },
+  });
+}

@@ -1,0 +1,29 @@
+import { AppError, ErrorCode } from '../common/app-error.js';
+
+/** Accepts a return URL only on an allowed origin (no open redirect). */
+export function checkReturnTo(returnTo: string, allowedOrigins: readonly string[]): string {
+  let url: URL;
+  try {
+    url = new URL(returnTo);
+  } catch {
+    throw new AppError(ErrorCode.InvalidReturnTo, 'The return URL must be an absolute URL.');
+  }
+  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !allowedOrigins.includes(url.origin)) {
+    throw new AppError(
+      ErrorCode.InvalidReturnTo,
+      allowedOrigins.length === 0
+        ? 'No return URL is allowed: AUTH_RETURN_TO_ORIGINS is empty.'
+        : `The return URL's origin ${url.origin} is not in AUTH_RETURN_TO_ORIGINS.`,
+    );
+  }
+  return url.toString();
+}
+
+/** The return URL with the flow's outcome added to its query (its own query is kept). */
+export function withOutcome(returnTo: string, outcome: Record<string, string>): string {
+  const url = new URL(returnTo);
+  for (const [name, value] of Object.entries(outcome)) {
+    url.searchParams.set(name, value);
+  }
+  return url.toString();
+}

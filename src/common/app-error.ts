@@ -1,0 +1,86 @@
+/** Stable problem codes of the contract; callers branch on these, never on titles. */
+export enum ErrorCode {
+  ValidationFailed = 'validation_failed',
+  Unauthorized = 'unauthorized',
+  Forbidden = 'forbidden',
+  NotFound = 'not_found',
+  MethodNotAllowed = 'method_not_allowed',
+  PayloadTooLarge = 'payload_too_large',
+  UnsupportedMediaType = 'unsupported_media_type',
+  ConnectionNotFound = 'connection_not_found',
+  ConnectionNotActive = 'connection_not_active',
+  InvalidState = 'invalid_state',
+  InvalidReturnTo = 'invalid_return_to',
+  AccessDenied = 'access_denied',
+  RefreshNotAllowed = 'refresh_not_allowed',
+  InstagramRejected = 'instagram_rejected',
+  InstagramTokenInvalid = 'instagram_token_invalid',
+  InstagramPermissionMissing = 'instagram_permission_missing',
+  InstagramRateLimited = 'instagram_rate_limited',
+  InstagramUnavailable = 'instagram_unavailable',
+  InstagramBadResponse = 'instagram_bad_response',
+  InstagramTimeout = 'instagram_timeout',
+  EncryptionKeyMissing = 'encryption_key_missing',
+  NotReady = 'not_ready',
+  InternalError = 'internal_error',
+}
+
+const STATUS_AND_TITLE: Record<ErrorCode, [number, string]> = {
+  [ErrorCode.ValidationFailed]: [400, 'The request is not valid'],
+  [ErrorCode.Unauthorized]: [401, 'An API key is required'],
+  [ErrorCode.Forbidden]: [403, 'The API key lacks a scope'],
+  [ErrorCode.NotFound]: [404, 'No such route'],
+  [ErrorCode.MethodNotAllowed]: [405, 'Method not allowed'],
+  [ErrorCode.PayloadTooLarge]: [413, 'The request body is too large'],
+  [ErrorCode.UnsupportedMediaType]: [415, 'Unsupported content type'],
+  [ErrorCode.ConnectionNotFound]: [404, 'No such connection'],
+  [ErrorCode.ConnectionNotActive]: [409, 'The connection is not active'],
+  [ErrorCode.InvalidState]: [400, 'The authorization state is not valid'],
+  [ErrorCode.InvalidReturnTo]: [400, 'The return URL is not allowed'],
+  [ErrorCode.AccessDenied]: [403, 'The person declined the authorization'],
+  [ErrorCode.RefreshNotAllowed]: [409, 'Instagram would refuse this refresh'],
+  [ErrorCode.InstagramRejected]: [400, 'Instagram rejected the request'],
+  [ErrorCode.InstagramTokenInvalid]: [409, 'Instagram no longer accepts the stored token'],
+  [ErrorCode.InstagramPermissionMissing]: [403, 'The Instagram permission was not granted'],
+  [ErrorCode.InstagramRateLimited]: [429, 'Instagram is rate limiting this app'],
+  [ErrorCode.InstagramUnavailable]: [503, 'Instagram is unavailable'],
+  [ErrorCode.InstagramBadResponse]: [502, 'Instagram answered with something unexpected'],
+  [ErrorCode.InstagramTimeout]: [504, 'Instagram did not answer in time'],
+  [ErrorCode.EncryptionKeyMissing]: [500, 'The token was encrypted under a key that is not configured'],
+  [ErrorCode.NotReady]: [503, 'The service is not ready'],
+  [ErrorCode.InternalError]: [500, 'Internal error'],
+};
+
+export interface AppErrorOptions {
+  /** Seconds until a retry makes sense; sent as Retry-After. */
+  retryAfterSeconds?: number;
+  /** Extra response headers, such as WWW-Authenticate. */
+  headers?: Record<string, string>;
+  /** Extra problem members, such as per-field validation errors. */
+  extensions?: Record<string, unknown>;
+  cause?: unknown;
+}
+
+/** A domain error with a contract code; the one exception filter turns it into a problem. */
+export class AppError extends Error {
+  readonly status: number;
+  readonly title: string;
+
+  constructor(
+    readonly code: ErrorCode,
+    readonly detail: string,
+    readonly options: AppErrorOptions = {},
+  ) {
+    super(detail, { cause: options.cause });
+    this.name = 'AppError';
+    [this.status, this.title] = STATUS_AND_TITLE[code];
+  }
+}
+
+export function problemTitle(code: ErrorCode): string {
+  return STATUS_AND_TITLE[code][1];
+}
+
+export function problemStatus(code: ErrorCode): number {
+  return STATUS_AND_TITLE[code][0];
+}

@@ -1,0 +1,107 @@
+import { HttpException } from '@nestjs/common';
+import { AppError, ErrorCode, problemStatus, problemTitle } from './app-error.js';
+import { asAppError } from './instagram-problem.js';
+import { type Problem, problemType } from './problem.js';
+
+export interface MappedError {
+  problem: Problem;
+  headers: Record<string, string>;
+  /** Whether the failure is ours (logged at error with its stack) rather than the caller's. */
+  unexpected: boolean;
+}
+
+const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
+  400: ErrorCode.ValidationFailed,
+  401: ErrorCode.Unauthorized,
+  403: ErrorCode.Forbidden,
+  404: ErrorCode.NotFound,
+  405: ErrorCode.MethodNotAllowed,
+  413: ErrorCode.PayloadTooLarge,
+  415: ErrorCode.UnsupportedMediaType,
+};
+
+/** Turns anything thrown into the one problem shape; nothing internal leaks from a 500. */
+export function mapError(error: unknown): MappedError {
+  const appError = asAppError(error);
+  if (appError !== undefined) {
+    return fromAppError(appError);
+  }
+  const status = statusOf(error);
+  const code = status === undefined ? undefined : HTTP_STATUS_CODES[status];
+  if (code !== undefined) {
+    return { problem: build(code, detailOf(error, code)), headers: {}, unexpected: false };
+  }
+  return {
+    problem: build(ErrorCode.InternalError, 'Something went wrong on our side.'),
+    headers: {},
+    unexpected: true,
+  };
+}
+
+function fromAppError(error: AppError): MappedError {
+  return {
+    problem: build(error.code, error.detail, error.options.extensions),
+    headers: { ...error.options.headers, ...retryAfter(error.options.retryAfterSeconds) },
+    unexpected: error.status >= 500 && error.code !== ErrorCode.NotReady && !error.code.startsWith('instagram_'),
+  };
+}
+
+function build(code: ErrorCode, detail: string, extensions: Record<string, unknown> = {}): Problem {
+  return {
+    type: problemType(code),
+    title: problemTitle(code),
+    status: problemStatus(code),
+    detail,
+    code,
+    ...extensions,
+  };
+}
+
+function retryAfter(seconds: number | undefined): Record<string, string> {
+  return seconds === undefined ? {} : { 'retry-after': String(Math.max(1, Math.ceil(seconds))) };
+}
+
+/** Nest's HttpException and Fastify's own errors (body parsing, limits) carry a status. */
+function statusOf(error: unknown): number | undefined {
+  if (error instanceof HttpException) {
+    return error.getStatus();
+  }
+  if (typeof error === 'object' && error !== null && 'statusCode' in error) {
+    const status = (error as { statusCode: unknown }).statusCode;
+    return typeof status === 'number' ? status : undefined;
+  }
+  return undefined;
+}
+
+function detailOf(error: unknown, code: ErrorCode): string {
+  switch (code) {
+    case ErrorCode.NotFound:
+      return 'No route matches this method and path.';
+    case ErrorCode.PayloadTooLarge:
+      return 'The request body exceeds the size limit.';
+    case ErrorCode.UnsupportedMediaType:
+      return 'Send application/json (or a form where the route takes one).';
+    case ErrorCode.ValidationFailed:
+      return error instanceof SyntaxError || isFastifyBodyError(error)
+        ? 'The request body is not valid JSON.'
+        : messageOf(error);
+    default:
+      return problemTitle(code) + '.';
+  }
+}
+
+function isFastifyBodyError(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return typeof code === 'string' && code.startsWith('FST_ERR_CTP');
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof HttpException) {
+    const response = error.getResponse();
+    if (typeof response === 'object' && response !== null && 'message' in response) {
+      const message = (response as { message: unknown }).message;
+      return Array.isArray(message) ? message.join('; ') : String(message);
+    }
+  }
+  return 'The request is not valid.';
+}

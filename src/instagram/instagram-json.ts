@@ -1,0 +1,46 @@
+import { parse } from 'lossless-json';
+
+export type JsonObject = Record<string, unknown>;
+
+/**
+ * Parses Instagram's JSON keeping every number as its decimal text: user ids exceed 2^53
+ * and JSON.parse would silently change their last digits.
+ */
+export function parseInstagramJson(text: string): unknown {
+  return parse(text, null, (digits: string) => digits);
+}
+
+export function isObject(value: unknown): value is JsonObject {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** An id sent as a JSON number or a string; always returned as its exact digits. */
+export function readId(value: unknown): string | undefined {
+  return typeof value === 'string' && /^\d+$/.test(value) ? value : undefined;
+}
+
+export function readString(value: unknown): string | undefined {
+  return typeof value === 'string' && value.length > 0 ? value : undefined;
+}
+
+export function readCount(value: unknown): number | undefined {
+  if (typeof value !== 'string' || !/^-?\d+(\.\d+)?$/.test(value)) {
+    return undefined;
+  }
+  const count = Number(value);
+  return Number.isFinite(count) ? count : undefined;
+}
+
+/** `permissions` comes as "a,b", as ["a","b"], or not at all. */
+export function readPermissions(value: unknown): string[] | undefined {
+  if (typeof value === 'string') {
+    return value
+      .split(',')
+      .map((scope) => scope.trim())
+      .filter(Boolean);
+  }
+  if (Array.isArray(value)) {
+    return value.filter((scope): scope is string => typeof scope === 'string' && scope.length > 0);
+  }
+  return undefined;
+}

@@ -1,0 +1,31 @@
+import { type ConnectionRecord, ConnectionStatus } from './connection.record.js';
+import type { ConnectionDto } from './dto/connection.dto.js';
+
+export function toConnectionDto(connection: ConnectionRecord, now = Date.now()): ConnectionDto {
+  const lapsed =
+    connection.status === ConnectionStatus.active &&
+    connection.expiresAt !== null &&
+    connection.expiresAt.getTime() <= now;
+  return {
+    igUserId: connection.igUserId,
+    ownerId: connection.ownerId,
+    username: connection.username,
+    scopes: connection.scopes,
+    tokenKind: connection.tokenKind,
+    status: lapsed ? ConnectionStatus.expired : connection.status,
+    expiresAt: connection.expiresAt?.toISOString() ?? null,
+    lastRefreshedAt: connection.lastRefreshedAt?.toISOString() ?? null,
+    createdAt: connection.createdAt.toISOString(),
+    updatedAt: connection.updatedAt.toISOString(),
+  };
+}
+
+/** Cursors are opaque to callers: the last id of a page, base64url-encoded. */
+export function encodeCursor(igUserId: string): string {
+  return Buffer.from(igUserId, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): string | undefined {
+  const igUserId = Buffer.from(cursor, 'base64url').toString('utf8');
+  return /^\d{1,32}$/.test(igUserId) ? igUserId : undefined;
+}

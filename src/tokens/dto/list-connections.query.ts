@@ -1,0 +1,32 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsEnum, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ConnectionStatus } from '../connection.record.js';
+
+export class ListConnectionsQuery {
+  @ApiPropertyOptional({ enum: ConnectionStatus, enumName: 'ConnectionStatus' })
+  @IsOptional()
+  @IsEnum(ConnectionStatus)
+  status?: ConnectionStatus;
+
+  @ApiPropertyOptional({ maxLength: 255 })
+  @IsOptional()
+  @IsString()
+  @MaxLength(255)
+  ownerId?: string;
+
+  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @IsOptional()
+  @Type(() => Number)
+  @IsInt()
+  @Min(1)
+  @Max(100)
+  limit?: number;
+
+  /** The nextCursor of the previous page. */
+  @ApiPropertyOptional()
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'cursor is not one this service issued' })
+  cursor?: string;
+}

@@ -1,0 +1,79 @@
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { AppError, ErrorCode } from '../common/app-error.js';
+import type { EncryptionKeyConfig } from '../config/app-config.js';
+
+const FORMAT_VERSION = 1;
+const NONCE_BYTES = 12;
+const TAG_BYTES = 16;
+
+export interface SealedToken {
+  keyId: string;
+  /** version (1 byte) || nonce (12) || ciphertext || GCM tag (16) */
+  ciphertext: Buffer;
+}
+
+/**
+ * AES-256-GCM with a fresh random nonce per write. The connection's id is the associated
+ * data, so a ciphertext copied onto another row fails to open. The first key seals; any
+ * configured key opens what it sealed.
+ */
+export class TokenCipher {
+  private readonly keys: ReadonlyMap<string, Buffer>;
+  private readonly currentKeyId: string;
+
+  constructor(keys: EncryptionKeyConfig[]) {
+    if (keys.length === 0) {
+      throw new Error('TokenCipher needs at least one key');
+    }
+    this.keys = new Map(keys.map((key) => [key.id, key.key]));
+    this.currentKeyId = keys[0].id;
+  }
+
+  seal(token: string, igUserId: string): SealedToken {
+    const key = this.keys.get(this.currentKeyId) as Buffer;
+    const nonce = randomBytes(NONCE_BYTES);
+    const cipher = createCipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+    cipher.setAAD(associatedData(igUserId));
+    const body = Buffer.concat([cipher.update(token, 'utf8'), cipher.final()]);
+    return {
+      keyId: this.currentKeyId,
+      ciphertext: Buffer.concat([Buffer.of(FORMAT_VERSION), nonce, body, cipher.getAuthTag()]),
+    };
+  }
+
+  open(sealed: SealedToken, igUserId: string): string {
+    const key = this.keys.get(sealed.keyId);
+    if (key === undefined) {
+      throw new AppError(
+        ErrorCode.EncryptionKeyMissing,
+        `The token of ${igUserId} was encrypted under key "${sealed.keyId}", which TOKEN_ENCRYPTION_KEYS no longer lists.`,
+      );
+    }
+    const blob = sealed.ciphertext;
+    if (blob.length < 1 + NONCE_BYTES + TAG_BYTES || blob[0] !== FORMAT_VERSION) {
+      throw unreadable(igUserId);
+    }
+    const nonce = blob.subarray(1, 1 + NONCE_BYTES);
+    const tag = blob.subarray(blob.length - TAG_BYTES);
+    const body = blob.subarray(1 + NONCE_BYTES, blob.length - TAG_BYTES);
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', key, nonce, { authTagLength: TAG_BYTES });
+      decipher.setAAD(associatedData(igUserId));
+      decipher.setAuthTag(tag);
+      return Buffer.concat([decipher.update(body), decipher.final()]).toString('utf8');
+    } catch {
+      throw unreadable(igUserId);
+    }
+  }
+}
+
+function associatedData(igUserId: string): Buffer {
+  return Buffer.from(`instagram-token-vault:v${FORMAT_VERSION}:${igUserId}`, 'utf8');
+}
+
+function unreadable(igUserId: string): AppError {
+  return new AppError(
+    ErrorCode.InternalError,
+    `The stored token of ${igUserId} failed its integrity check and was not used.`,
+  );
+}

@@ -1,0 +1,109 @@
+import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiNoContentResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { ApiKeyName } from '../common/api-key-name.decorator.js';
+import { AppError, ErrorCode } from '../common/app-error.js';
+import { IgUserIdPipe } from '../common/ig-user-id.pipe.js';
+import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
+import { ProblemDto } from '../common/problem.dto.js';
+import { RequireScope } from '../common/require-scope.decorator.js';
+import { decodeCursor, encodeCursor, toConnectionDto } from './connection.mapper.js';
+import { AccessTokenDto } from './dto/access-token.dto.js';
+import { ConnectionDto, ConnectionListDto } from './dto/connection.dto.js';
+import { ListConnectionsQuery } from './dto/list-connections.query.js';
+import { TokensService } from './tokens.service.js';
+
+const DEFAULT_PAGE_SIZE = 50;
+const ID_PARAM = { name: 'igUserId', description: 'Instagram user id (digits)', example: '17841400000000001' };
+
+@ApiTags('tokens')
+@Controller('tokens')
+export class TokensController {
+  constructor(private readonly tokens: TokensService) {}
+
+  @Get()
+  @RequireScope('tokens.read')
+  @ApiOperation({ summary: 'List connections, filtered by status or owner, a page at a time' })
+  @ApiOkResponse({ type: ConnectionListDto })
+  async listConnections(@Query() query: ListConnectionsQuery): Promise<ConnectionListDto> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const afterIgUserId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && afterIgUserId === undefined) {
+      throw new AppError(ErrorCode.ValidationFailed, 'cursor is not one this service issued.');
+    }
+    const page = await this.tokens.list({
+      status: query.status,
+      ownerId: query.ownerId,
+      afterIgUserId,
+      limit: limit + 1,
+    });
+    const items = page.slice(0, limit);
+    return {
+      items: items.map((connection) => toConnectionDto(connection)),
+      nextCursor: page.length > limit ? encodeCursor(items[items.length - 1].igUserId) : null,
+    };
+  }
+
+  @Get(':igUserId')
+  @RequireScope('tokens.read')
+  @ApiOperation({ summary: 'Read one connection (never the token)' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: ConnectionDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  async getConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<ConnectionDto> {
+    return toConnectionDto(await this.tokens.getConnection(igUserId));
+  }
+
+  @Get(':igUserId/access-token')
+  @RequireScope('tokens.reveal')
+  @ApiOperation({ summary: 'Reveal the decrypted access token; every reveal is audited' })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: AccessTokenDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({ description: 'The connection is not active', type: ProblemDto })
+  async revealAccessToken(
+    @Param('igUserId', IgUserIdPipe) igUserId: string,
+    @ApiKeyName() apiKeyName: string,
+  ): Promise<AccessTokenDto> {
+    const revealed = await this.tokens.revealAccessToken(igUserId, apiKeyName);
+    return { ...revealed, expiresAt: revealed.expiresAt?.toISOString() ?? null };
+  }
+
+  @Post(':igUserId/refresh')
+  @HttpCode(200)
+  @RequireScope('tokens.write')
+  @ApiOperation({
+    summary: 'Refresh now',
+    description:
+      'Upgrades a short-lived token to a long-lived one, or renews a long-lived token at least 24 hours old.',
+  })
+  @ApiParam(ID_PARAM)
+  @ApiOkResponse({ type: ConnectionDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({
+    description: 'Not active, too young to refresh, or Instagram rejected the token',
+    type: ProblemDto,
+  })
+  @ApiInstagramFailures()
+  async refreshConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<ConnectionDto> {
+    return toConnectionDto(await this.tokens.refreshNow(igUserId));
+  }
+
+  @Delete(':igUserId')
+  @HttpCode(204)
+  @RequireScope('tokens.write')
+  @ApiOperation({ summary: 'Delete a connection and its token material' })
+  @ApiParam(ID_PARAM)
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  async deleteConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<void> {
+    await this.tokens.deleteConnection(igUserId);
+  }
+}

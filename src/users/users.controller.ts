@@ -1,0 +1,37 @@
+import { Controller, Get, Param } from '@nestjs/common';
+import {
+  ApiConflictResponse,
+  ApiNotFoundResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiTags,
+} from '@nestjs/swagger';
+import { IgUserIdPipe } from '../common/ig-user-id.pipe.js';
+import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
+import { ProblemDto } from '../common/problem.dto.js';
+import { RequireScope } from '../common/require-scope.decorator.js';
+import { InstagramUserDto } from './dto/instagram-user.dto.js';
+import { toInstagramUserDto } from './user.mapper.js';
+import { UsersService } from './users.service.js';
+
+@ApiTags('users')
+@Controller('users')
+export class UsersController {
+  constructor(private readonly users: UsersService) {}
+
+  @Get(':igUserId')
+  @RequireScope('users.read')
+  @ApiOperation({ summary: "Read the person's Instagram profile (the user node) with the stored token" })
+  @ApiParam({ name: 'igUserId', description: 'Instagram user id (digits)', example: '17841400000000001' })
+  @ApiOkResponse({ type: InstagramUserDto })
+  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiConflictResponse({
+    description: 'The connection is not active, or Instagram rejected its token (now invalid)',
+    type: ProblemDto,
+  })
+  @ApiInstagramFailures()
+  async getInstagramUser(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<InstagramUserDto> {
+    return toInstagramUserDto(await this.users.getUser(igUserId));
+  }
+}
