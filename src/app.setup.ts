@@ -34,7 +34,6 @@ export function configureApp(app: NestFastifyApplication): void {
   );
   app.useGlobalFilters(new ProblemFilter());
   app.useSecurityHeaders({ contentSecurityPolicy: false });
-  app.enableShutdownHooks();
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',

@@ -1,0 +1,63 @@
+import 'reflect-metadata';
+import { join } from 'node:path';
+import { createApp } from './app.setup.js';
+import { ConfigError } from './config/config.error.js';
+import { readProcessEnv } from './config/process-env.js';
+import { startRuntime } from './runtime.js';
+import { sandboxBanner } from './sandbox/sandbox.js';
+
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+async function bootstrap(): Promise<void> {
+  const log = (line: string): void => {
+    process.stderr.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
+  };
+  const runtime = await startRuntime(readProcessEnv(), { dataDir: join(process.cwd(), '.data'), log });
+  const app = await createApp({ config: runtime.config });
+  const { port, host } = runtime.config.http;
+  await app.listen({ port, host });
+  app.flushLogs();
+
+  if (runtime.sandbox !== undefined) {
+    const address = app.getHttpServer().address();
+    const boundPort = typeof address === 'object' && address !== null ? address.port : port;
+    process.stdout.write(
+      sandboxBanner({
+        apiKey: runtime.sandbox.apiKey,
+        emulatorUrl: runtime.sandbox.emulatorUrl,
+        baseUrl: `http://127.0.0.1:${boundPort}`,
+        embeddedDatabase: runtime.embeddedDatabase,
+      }),
+    );
+  }
+
+  let stopping = false;
+  const shutdown = (signal: string): void => {
+    if (stopping) {
+      return;
+    }
+    stopping = true;
+    log(`${signal} received; draining`);
+    const timer = setTimeout(() => {
+      log('shutdown timed out; exiting');
+      process.exit(1);
+    }, SHUTDOWN_TIMEOUT_MS);
+    timer.unref();
+    void app
+      .close()
+      .then(() => runtime.stop())
+      .then(() => process.exit(0))
+      .catch(() => process.exit(1));
+  };
+  process.once('SIGTERM', () => shutdown('SIGTERM'));
+  process.once('SIGINT', () => shutdown('SIGINT'));
+}
+
+bootstrap().catch((error: unknown) => {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`Configuration error: ${error.message}\n`);
+  } else {
+    process.stderr.write(`Startup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  }
+  process.exit(1);
+});

@@ -1,0 +1,70 @@
+import { join } from 'node:path';
+import type { AppConfig } from './config/app-config.js';
+import type { RawEnv } from './config/env.parser.js';
+import { parseEnv } from './config/env.schema.js';
+import { startEmbeddedPostgres } from './database/embedded-postgres.js';
+import { migrationsDir } from './database/migration-files.js';
+import { Migrator } from './database/migrator.js';
+import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
+
+export interface Runtime {
+  config: AppConfig;
+  sandbox?: Sandbox;
+  embeddedDatabase: boolean;
+  /** Stops what the runtime started (emulator, embedded database), in reverse order. */
+  stop(): Promise<void>;
+}
+
+export interface RuntimeOptions {
+  /** Where the sandbox keeps its keys and the embedded database its cluster. */
+  dataDir: string;
+  log: (line: string) => void;
+}
+
+/**
+ * Everything that must exist before the app: the embedded database when DATABASE_URL is
+ * unset, the sandbox when INSTAGRAM_APP_ID is unset, the validated config, the migrations.
+ */
+export async function startRuntime(env: RawEnv, options: RuntimeOptions): Promise<Runtime> {
+  const stops: (() => Promise<void>)[] = [];
+  const stop = async (): Promise<void> => {
+    for (const stopOne of stops.reverse()) {
+      await stopOne().catch(() => undefined);
+    }
+  };
+  try {
+    const resolved: Record<string, string | undefined> = { ...env };
+    let sandbox: Sandbox | undefined;
+    if (!env.INSTAGRAM_APP_ID?.trim()) {
+      sandbox = await startSandbox(env, options.dataDir);
+      stops.push(() => sandbox!.stop());
+      Object.assign(resolved, sandbox.env);
+    }
+    const embeddedDatabase = !env.DATABASE_URL?.trim();
+    if (embeddedDatabase) {
+      // Validate everything else first: a bad variable should not wait on a database start.
+      parseEnv({ ...resolved, DATABASE_URL: 'postgresql://placeholder/db' }, { sandbox: !!sandbox });
+      const database = await startEmbeddedPostgres({
+        dataDir: join(options.dataDir, 'postgres'),
+        log: options.log,
+      });
+      stops.push(() => database.stop());
+      resolved.DATABASE_URL = database.url;
+    }
+    const config = parseEnv(resolved, { sandbox: sandbox !== undefined });
+    if (config.database.migrateOnStart) {
+      const { applied } = await new Migrator({
+        databaseUrl: config.database.url,
+        migrationsDir: migrationsDir(),
+        log: options.log,
+      }).migrate();
+      if (applied.length > 0) {
+        options.log(`applied migrations: ${applied.join(', ')}`);
+      }
+    }
+    return { config, sandbox, embeddedDatabase, stop };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,65 @@
+import type { RawEnv } from '../config/env.parser.js';
+import { InstagramEmulator } from '../emulator/instagram-emulator.js';
+import { loadOrCreateSandboxSecrets } from './sandbox-secrets.js';
+
+export interface Sandbox {
+  /** Variables that point the service at the emulator, with the sandbox's own keys. */
+  env: Record<string, string>;
+  apiKey: string;
+  emulatorUrl: string;
+  stop(): Promise<void>;
+}
+
+/**
+ * Sandbox mode (no INSTAGRAM_APP_ID): the emulator runs in-process and stands in for
+ * Instagram's three hosts; the app id, secret, encryption key and API key are made once.
+ */
+export async function startSandbox(env: RawEnv, dataDir: string): Promise<Sandbox> {
+  const secrets = loadOrCreateSandboxSecrets(dataDir);
+  const port = env.PORT?.trim() || '3000';
+  const redirectUri = `http://127.0.0.1:${port}/auth/instagram/callback`;
+  const emulator = new InstagramEmulator({
+    apps: [
+      {
+        appId: secrets.appId,
+        appSecret: secrets.appSecret,
+        redirectUris: [redirectUri, `http://localhost:${port}/auth/instagram/callback`],
+      },
+    ],
+  });
+  const emulatorUrl = await emulator.start({ port: 0, host: '127.0.0.1' });
+  return {
+    env: {
+      INSTAGRAM_APP_ID: secrets.appId,
+      INSTAGRAM_APP_SECRET: secrets.appSecret,
+      INSTAGRAM_REDIRECT_URI: redirectUri,
+      INSTAGRAM_AUTHORIZE_URL: `${emulatorUrl}/oauth/authorize`,
+      INSTAGRAM_API_URL: emulatorUrl,
+      INSTAGRAM_GRAPH_URL: emulatorUrl,
+      TOKEN_ENCRYPTION_KEYS: `sandbox:${secrets.encryptionKey}`,
+      API_KEYS: `sandbox:${secrets.apiKey}:*`,
+    },
+    apiKey: secrets.apiKey,
+    emulatorUrl,
+    stop: () => emulator.stop(),
+  };
+}
+
+export function sandboxBanner(input: { apiKey: string; emulatorUrl: string; baseUrl: string; embeddedDatabase: boolean }): string {
+  const { apiKey, emulatorUrl, baseUrl } = input;
+  const rule = '─'.repeat(78);
+  return [
+    rule,
+    '  SANDBOX MODE: NOT FOR PRODUCTION. Instagram is the built-in emulator; keys are local.',
+    `  Instagram emulator:  ${emulatorUrl}`,
+    `  Database:            ${input.embeddedDatabase ? 'embedded PostgreSQL under .data/postgres' : 'DATABASE_URL'}`,
+    `  API key (all scopes): ${apiKey}`,
+    '',
+    `  Try it:   open ${baseUrl}/auth/instagram/authorize   (press Allow)`,
+    `  Then:     curl -H "Authorization: Bearer ${apiKey}" ${baseUrl}/tokens`,
+    `  API docs: ${baseUrl}/docs`,
+    '  Set INSTAGRAM_APP_ID (see README) to talk to the real Instagram.',
+    rule,
+    '',
+  ].join('\n');
+}
