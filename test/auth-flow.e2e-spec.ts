@@ -1,0 +1,73 @@
+import { API_KEY, bearer, callbackPath, consent, connectAccount, RETURN_ORIGIN, startTestApp, type TestApp } from './support/test-app.js';
+
+describe('OAuth flow', () => {
+  let test: TestApp;
+
+  beforeAll(async () => {
+    test = await startTestApp();
+  });
+
+  afterAll(async () => {
+    await test.close();
+  });
+
+  beforeEach(() => {
+    test.emulator.clearFaults();
+    test.emulator.resetCalls();
+  });
+
+  it('redirects to the authorization window with the exact configured parameters', async () => {
+    const response = await test.http.get('/auth/instagram/authorize').expect(302);
+    const location = new URL(response.headers.location as string);
+    expect(`${location.origin}${location.pathname}`).toBe(test.config.instagram.authorizeUrl);
+    expect(location.searchParams.get('client_id')).toBe(test.appId);
+    expect(location.searchParams.get('redirect_uri')).toBe(test.config.instagram.redirectUri);
+    expect(location.searchParams.get('response_type')).toBe('code');
+    expect(location.searchParams.get('scope')).toBe('instagram_business_basic');
+    expect(location.searchParams.get('state')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+  });
+
+  it('connects an account end to end and keeps its exact big id', async () => {
+    const { igUserId, body } = await connectAccount(test, { ownerId: 'customer-1' });
+    expect(igUserId).toMatch(/^\d{17,}$/);
+    expect(BigInt(igUserId) > BigInt(Number.MAX_SAFE_INTEGER)).toBe(true);
+    expect(body).toMatchObject({
+      igUserId,
+      ownerId: 'customer-1',
+      tokenKind: 'long_lived',
+      status: 'active',
+      scopes: ['instagram_business_basic'],
+    });
+    expect(JSON.stringify(body)).not.toMatch(/IGAA/);
+  });
+
+  it('refuses a replayed state before calling Instagram', async () => {
+    const started = await test.http
+      .post('/auth/instagram/authorization-urls')
+      .set(bearer(API_KEY.tokensWrite))
+      .send({})
+      .expect(201);
+    const redirect = await consent(started.body.url);
+    await test.http.get(callbackPath(redirect)).expect(200);
+    test.emulator.resetCalls();
+    const replay = await test.http.get(callbackPath(redirect)).expect(400);
+    expect(replay.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(replay.body.code).toBe('invalid_state');
+    expect(test.emulator.calls).toHaveLength(0);
+  });
+
+  it('redirects to the return URL with the outcome', async () => {
+    const started = await test.http
+      .post('/auth/instagram/authorization-urls')
+      .set(bearer(API_KEY.tokensWrite))
+      .send({ returnTo: `${RETURN_ORIGIN}/done?x=1` })
+      .expect(201);
+    const redirect = await consent(started.body.url);
+    const response = await test.http.get(callbackPath(redirect)).expect(302);
+    const back = new URL(response.headers.location as string);
+    expect(back.origin).toBe(RETURN_ORIGIN);
+    expect(back.searchParams.get('x')).toBe('1');
+    expect(back.searchParams.get('status')).toBe('connected');
+    expect(back.searchParams.get('ig_user_id')).toMatch(/^\d+$/);
+  });
+});

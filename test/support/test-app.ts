@@ -1,0 +1,145 @@
+import 'reflect-metadata';
+import { randomBytes } from 'node:crypto';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import pg from 'pg';
+import request from 'supertest';
+import { createApp } from '../../src/app.setup.js';
+import type { AppConfig } from '../../src/config/app-config.js';
+import { parseEnv } from '../../src/config/env.schema.js';
+import { InstagramEmulator } from '../../src/emulator/instagram-emulator.js';
+import { createTestDatabase, type TestDatabase } from './test-database.js';
+
+/** API keys of the test app: one per scope, one with all, and their secrets. */
+export const API_KEY = {
+  all: 'all-scopes-secret-0000000001',
+  tokensRead: 'tokens-read-secret-00000002',
+  tokensWrite: 'tokens-write-secret-0000003',
+  tokensReveal: 'tokens-reveal-secret-000004',
+  usersRead: 'users-read-secret-000000005',
+} as const;
+
+export const REDIRECT_URI = 'https://vault.test/auth/instagram/callback';
+export const RETURN_ORIGIN = 'https://app.test';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  http: ReturnType<typeof request>;
+  emulator: InstagramEmulator;
+  config: AppConfig;
+  appId: string;
+  appSecret: string;
+  encryptionKey: string;
+  database: TestDatabase;
+  /** Runs SQL on the test's own database (arranging fixtures, reading what was stored). */
+  sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
+  /** Every log line the app wrote, as raw JSON text. */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Boots the real app (same createApp as production) on a fresh database copied from the
+ * migrated template, against a fresh Instagram emulator over loopback.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const emulator = new InstagramEmulator();
+  const emulatorUrl = await emulator.start();
+  const appId = String(17000000000000000n + BigInt(randomBytes(2).readUInt16BE()));
+  const appSecret = randomBytes(16).toString('hex');
+  emulator.registerApp({ appId, appSecret, redirectUris: [REDIRECT_URI] });
+  const database = await createTestDatabase();
+  const encryptionKey = randomBytes(32).toString('base64');
+  const config = parseEnv({
+    INSTAGRAM_APP_ID: appId,
+    INSTAGRAM_APP_SECRET: appSecret,
+    INSTAGRAM_REDIRECT_URI: REDIRECT_URI,
+    INSTAGRAM_AUTHORIZE_URL: `${emulatorUrl}/oauth/authorize`,
+    INSTAGRAM_API_URL: emulatorUrl,
+    INSTAGRAM_GRAPH_URL: emulatorUrl,
+    INSTAGRAM_TIMEOUT_MS: '2000',
+    DATABASE_URL: database.url,
+    TOKEN_ENCRYPTION_KEYS: `k1:${encryptionKey}`,
+    API_KEYS: [
+      `all:${API_KEY.all}:*`,
+      `reader:${API_KEY.tokensRead}:tokens.read`,
+      `writer:${API_KEY.tokensWrite}:tokens.write`,
+      `revealer:${API_KEY.tokensReveal}:tokens.reveal`,
+      `profiles:${API_KEY.usersRead}:users.read`,
+    ].join(','),
+    AUTH_RETURN_TO_ORIGINS: RETURN_ORIGIN,
+    LOG_LEVEL: 'debug',
+    ...env,
+  });
+  const logs: string[] = [];
+  const app = await createApp({
+    config,
+    logStream: { write: (line: string) => void logs.push(line) },
+  });
+  await app.init();
+  await app.getHttpAdapter().getInstance().ready();
+  const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  return {
+    app,
+    http: request(app.getHttpServer()),
+    emulator,
+    config,
+    appId,
+    appSecret,
+    encryptionKey,
+    database,
+    sql: async (text, values) => (await pool.query(text, values)).rows,
+    logs,
+    close: async () => {
+      await app.close();
+      await pool.end();
+      await emulator.stop();
+      await database.drop();
+    },
+  };
+}
+
+export function bearer(secret: string): { Authorization: string } {
+  return { Authorization: `Bearer ${secret}` };
+}
+
+/** Presses Allow (or Deny) on the emulator's consent page; answers the redirect back to us. */
+export async function consent(
+  authorizeUrl: string,
+  options: { decision?: 'allow' | 'deny'; username?: string } = {},
+): Promise<URL> {
+  const url = new URL(authorizeUrl);
+  const form = new URLSearchParams(url.searchParams);
+  form.set('decision', options.decision ?? 'allow');
+  form.set('username', options.username ?? `user_${randomBytes(4).toString('hex')}`);
+  const response = await fetch(`${url.origin}/oauth/authorize`, {
+    method: 'POST',
+    body: form,
+    redirect: 'manual',
+  });
+  const location = response.headers.get('location');
+  if (response.status !== 302 || location === null) {
+    throw new Error(`consent answered ${response.status}: ${await response.text()}`);
+  }
+  return new URL(location);
+}
+
+/** The path and query of Instagram's redirect, as our app receives it (no fragment). */
+export function callbackPath(redirect: URL): string {
+  return `${redirect.pathname}${redirect.search}`;
+}
+
+/** Starts a flow through the API, consents, and completes the callback; answers the connection. */
+export async function connectAccount(
+  test: TestApp,
+  options: { ownerId?: string; username?: string } = {},
+): Promise<{ igUserId: string; body: Record<string, unknown>; code: string }> {
+  const started = await test.http
+    .post('/auth/instagram/authorization-urls')
+    .set(bearer(API_KEY.tokensWrite))
+    .send(options.ownerId === undefined ? {} : { ownerId: options.ownerId })
+    .expect(201);
+  const redirect = await consent(started.body.url as string, { username: options.username });
+  const code = redirect.searchParams.get('code') as string;
+  const callback = await test.http.get(callbackPath(redirect)).expect(200);
+  return { igUserId: callback.body.igUserId as string, body: callback.body, code };
+}
