@@ -32,7 +32,7 @@ export class AuthController {
   @ApiOperation({ summary: "Send a browser to Instagram's authorization window" })
   @ApiFoundResponse({ description: 'Redirect to Instagram with a fresh one-time state' })
   @ApiBadRequestResponse({ description: 'return_to is not on an allowed origin', type: ProblemDto })
-  async authorize(@Query() query: AuthorizeQuery, @Res() reply: FastifyReply): Promise<void> {
+  async startAuthorization(@Query() query: AuthorizeQuery, @Res() reply: FastifyReply): Promise<void> {
     const flow = await this.auth.startFlow({ returnTo: query.return_to });
     await reply.redirect(flow.url, 302);
   }
@@ -53,7 +53,7 @@ export class AuthController {
   @ApiOkResponse({ description: 'The connection, when the flow had no return URL', type: ConnectionDto })
   @ApiBadRequestResponse({ description: 'Unknown, used or expired state; rejected code', type: ProblemDto })
   @ApiInstagramFailures()
-  async callback(@Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
+  async completeAuthorization(@Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
     const outcome = await this.auth.completeCallback(readCallbackParams(query));
     if (outcome.returnTo !== null) {
       const result: Record<string, string> =
