@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -64,6 +64,9 @@ export async function startEmbeddedPostgres(
     onError: onOutput,
   });
 
+  if (os.userInfo().uid === 0) {
+    await letPostgresUserIn(dataDir);
+  }
   if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
     log(`Initialising a PostgreSQL cluster in ${dataDir}`);
     await server.initialise().catch((error: unknown) => {
@@ -100,6 +103,17 @@ export async function startEmbeddedPostgres(
     throw error;
   }
   return { url: `${base}/${DATABASE}`, stop };
+}
+
+/**
+ * As root the server runs as the `postgres` user, which must be able to enter the folder that
+ * holds the cluster. That folder is ours (.data/), so it is opened for traversal; the
+ * credentials file in it stays 0600. Folders above it are not touched.
+ */
+async function letPostgresUserIn(dataDir: string): Promise<void> {
+  const parent = path.dirname(dataDir);
+  await mkdir(parent, { recursive: true });
+  await chmod(parent, 0o711);
 }
 
 async function assertBinariesInstalled(): Promise<void> {

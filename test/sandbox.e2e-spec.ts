@@ -1,0 +1,133 @@
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import request from 'supertest';
+import { createApp } from '../src/app.setup.js';
+import { ConfigError } from '../src/config/config.error.js';
+import { type Runtime, startRuntime } from '../src/runtime.js';
+import { bearer, callbackPath, consent } from './support/test-app.js';
+import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+
+const quiet = (): void => undefined;
+
+describe('sandbox mode (nothing configured)', () => {
+  let dataDir: string;
+  let runtime: Runtime;
+  let app: NestFastifyApplication;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'vault-sandbox-'));
+    runtime = await startRuntime({ LOG_LEVEL: 'silent' }, { dataDir, log: quiet });
+    app = await createApp({ config: runtime.config });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await runtime?.stop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('runs on the emulator and an embedded database, bound to loopback', () => {
+    expect(runtime.sandbox).toBeDefined();
+    expect(runtime.embeddedDatabase).toBe(true);
+    expect(runtime.config.sandbox).toBe(true);
+    expect(runtime.config.http.host).toBe('127.0.0.1');
+    expect(runtime.config.instagram.graphUrl).toBe(runtime.sandbox?.emulatorUrl);
+    expect(runtime.config.database.url).toMatch(/^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/vault$/);
+  });
+
+  it('keeps its generated secrets under the data folder, readable by the owner only', async () => {
+    const secrets = await stat(join(dataDir, 'sandbox-secrets.json'));
+    expect(secrets.mode & 0o077).toBe(0);
+    expect((await stat(join(dataDir, 'postgres', 'PG_VERSION'))).isFile()).toBe(true);
+  });
+
+  it('lets a person click through consent and then reads their profile with the printed API key', async () => {
+    const http = request(app.getHttpServer());
+    const apiKey = runtime.sandbox!.apiKey;
+    const start = await http.get('/auth/instagram/authorize').expect(302);
+    const redirect = await consent(start.headers.location as string, { username: 'sandbox_jane' });
+    const connected = await http.get(callbackPath(redirect)).expect(200);
+    expect(connected.body).toMatchObject({ username: 'sandbox_jane', tokenKind: 'long_lived', status: 'active' });
+    const user = await http.get(`/users/${connected.body.igUserId}`).set(bearer(apiKey)).expect(200);
+    expect(user.body).toMatchObject({ igUserId: connected.body.igUserId, username: 'sandbox_jane' });
+    const list = await http.get('/tokens').set(bearer(apiKey)).expect(200);
+    expect(list.body.items.map((item: { igUserId: string }) => item.igUserId)).toContain(
+      connected.body.igUserId,
+    );
+  });
+});
+
+describe('sandbox mode restarts', () => {
+  let dataDir: string;
+  let database: TestDatabase;
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'vault-sandbox-'));
+    database = await createTestDatabase();
+  });
+
+  afterAll(async () => {
+    await database.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps the same API key and encryption key, so stored tokens stay readable', async () => {
+    const env = { DATABASE_URL: database.url, LOG_LEVEL: 'silent' };
+    const first = await startRuntime(env, { dataDir, log: quiet });
+    let igUserId: string;
+    let accessToken: string;
+    try {
+      expect(first.embeddedDatabase).toBe(false);
+      const app = await createApp({ config: first.config });
+      await app.init();
+      await app.getHttpAdapter().getInstance().ready();
+      const http = request(app.getHttpServer());
+      const start = await http.get('/auth/instagram/authorize').expect(302);
+      const connected = await http.get(callbackPath(await consent(start.headers.location as string))).expect(200);
+      igUserId = connected.body.igUserId;
+      accessToken = (
+        await http.get(`/tokens/${igUserId}/access-token`).set(bearer(first.sandbox!.apiKey)).expect(200)
+      ).body.accessToken;
+      await app.close();
+    } finally {
+      await first.stop();
+    }
+
+    const second = await startRuntime(env, { dataDir, log: quiet });
+    try {
+      expect(second.sandbox!.apiKey).toBe(first.sandbox!.apiKey);
+      const app = await createApp({ config: second.config });
+      await app.init();
+      await app.getHttpAdapter().getInstance().ready();
+      const revealed = await request(app.getHttpServer())
+        .get(`/tokens/${igUserId}/access-token`)
+        .set(bearer(second.sandbox!.apiKey))
+        .expect(200);
+      expect(revealed.body.accessToken).toBe(accessToken);
+      await app.close();
+    } finally {
+      await second.stop();
+    }
+  });
+});
+
+describe('configuration errors', () => {
+  it('stops the boot with a line naming the variable, before starting anything', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vault-config-'));
+    try {
+      const failure = startRuntime(
+        { INSTAGRAM_APP_ID: '123', INSTAGRAM_REDIRECT_URI: 'https://x.test/cb' },
+        { dataDir, log: quiet },
+      );
+      await expect(failure).rejects.toBeInstanceOf(ConfigError);
+      await expect(failure).rejects.toThrow(/^INSTAGRAM_APP_SECRET: is required/);
+      await expect(stat(join(dataDir, 'postgres'))).rejects.toThrow();
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+});
