@@ -13,12 +13,19 @@ async function bootstrap(): Promise<void> {
     process.stderr.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
   };
   const runtime = await startRuntime(readProcessEnv(), { dataDir: join(process.cwd(), '.data'), log });
-  const app = await createApp({ config: runtime.config });
   const { port, host } = runtime.config.http;
-  await app.listen({ port, host });
-  app.flushLogs();
+  let app: Awaited<ReturnType<typeof createApp>>;
+  try {
+    app = await createApp({ config: runtime.config });
+    await app.listen({ port, host });
+  } catch (error) {
+    await runtime.stop();
+    throw error;
+  }
 
   if (runtime.sandbox !== undefined) {
+    // After Nest's buffered start-up lines, so the banner is the last thing a person sees.
+    await new Promise((resolve) => setImmediate(resolve));
     const address = app.getHttpServer().address();
     const boundPort = typeof address === 'object' && address !== null ? address.port : port;
     process.stdout.write(
