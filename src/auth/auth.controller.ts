@@ -1,6 +1,5 @@
 import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
 import {
-  ApiBadRequestResponse,
   ApiCreatedResponse,
   ApiFoundResponse,
   ApiOkResponse,
@@ -10,7 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
-import { ProblemDto } from '../common/problem.dto.js';
+import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
 import { toConnectionDto } from '../tokens/connection.mapper.js';
@@ -31,7 +30,7 @@ export class AuthController {
   @Public()
   @ApiOperation({ summary: "Send a browser to Instagram's authorization window" })
   @ApiFoundResponse({ description: 'Redirect to Instagram with a fresh one-time state' })
-  @ApiBadRequestResponse({ description: 'return_to is not on an allowed origin', type: ProblemDto })
+  @ApiProblemResponse(400, 'return_to is not on an allowed origin')
   async startAuthorization(@Query() query: AuthorizeQuery, @Res() reply: FastifyReply): Promise<void> {
     const flow = await this.auth.startFlow({ returnTo: query.return_to });
     await reply.redirect(flow.url, 302);
@@ -51,7 +50,7 @@ export class AuthController {
   @ApiQuery({ name: 'error_description', required: false })
   @ApiFoundResponse({ description: "Redirect to the flow's return URL" })
   @ApiOkResponse({ description: 'The connection, when the flow had no return URL', type: ConnectionDto })
-  @ApiBadRequestResponse({ description: 'Unknown, used or expired state; rejected code', type: ProblemDto })
+  @ApiProblemResponse(400, 'Unknown, used or expired state; rejected code')
   @ApiInstagramFailures()
   async completeAuthorization(@Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
     const outcome = await this.auth.completeCallback(readCallbackParams(query));
@@ -72,8 +71,8 @@ export class AuthController {
   @Post('authorization-urls')
   @RequireScope('tokens.write')
   @ApiOperation({ summary: 'Start a flow for a person your service sends to Instagram' })
-  @ApiCreatedResponse({ type: AuthorizationUrlDto })
-  @ApiBadRequestResponse({ type: ProblemDto })
+  @ApiCreatedResponse({ description: 'The flow to send the person to', type: AuthorizationUrlDto })
+  @ApiProblemResponse(400, 'The body is not valid, or returnTo is not allowed')
   async createAuthorizationUrl(@Body() body: CreateAuthorizationUrlDto): Promise<AuthorizationUrlDto> {
     const flow = await this.auth.startFlow(body);
     return { url: flow.url, state: flow.state, expiresAt: flow.expiresAt.toISOString() };
@@ -83,8 +82,8 @@ export class AuthController {
   @HttpCode(201)
   @RequireScope('tokens.write')
   @ApiOperation({ summary: 'Exchange a code captured elsewhere and store the token' })
-  @ApiCreatedResponse({ type: ConnectionDto })
-  @ApiBadRequestResponse({ description: 'Invalid body, or Instagram rejected the code', type: ProblemDto })
+  @ApiCreatedResponse({ description: 'The stored connection', type: ConnectionDto })
+  @ApiProblemResponse(400, 'Invalid body, or Instagram rejected the code')
   @ApiInstagramFailures()
   async exchangeCode(@Body() body: ExchangeCodeDto): Promise<ConnectionDto> {
     return toConnectionDto(await this.auth.exchangeCode(body));

@@ -1,7 +1,7 @@
 import { applyDecorators, SetMetadata } from '@nestjs/common';
-import { ApiBearerAuth, ApiForbiddenResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import { ApiBearerAuth } from '@nestjs/swagger';
 import type { ApiScope } from '../config/app-config.js';
-import { ProblemDto } from './problem.dto.js';
+import { ApiProblemResponse } from './api-problem.decorator.js';
 
 export const REQUIRED_SCOPE = 'vault:requiredScope';
 
@@ -10,7 +10,7 @@ export function RequireScope(scope: ApiScope): MethodDecorator {
   return applyDecorators(
     SetMetadata(REQUIRED_SCOPE, scope),
     ApiBearerAuth('apiKey'),
-    ApiUnauthorizedResponse({ description: 'No or unknown API key', type: ProblemDto }),
-    ApiForbiddenResponse({ description: `The API key lacks the ${scope} scope`, type: ProblemDto }),
+    ApiProblemResponse(401, 'No or unknown API key'),
+    ApiProblemResponse(403, `The API key lacks the ${scope} scope`),
   );
 }

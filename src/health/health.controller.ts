@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
-import { ProblemDto } from '../common/problem.dto.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { HealthDto } from './health.dto.js';
 import { HealthService } from './health.service.js';
@@ -13,15 +13,15 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'The process is up' })
-  @ApiOkResponse({ type: HealthDto })
+  @ApiOkResponse({ description: 'Healthy', type: HealthDto })
   getLiveness(): HealthDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @ApiOperation({ summary: 'The database is reachable and migrated' })
-  @ApiOkResponse({ type: HealthDto })
-  @ApiServiceUnavailableResponse({ type: ProblemDto })
+  @ApiOkResponse({ description: 'Healthy', type: HealthDto })
+  @ApiProblemResponse(503, 'The database is unreachable or not migrated')
   async getReadiness(): Promise<HealthDto> {
     await this.health.checkReady();
     return { status: 'ok' };

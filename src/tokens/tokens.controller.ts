@@ -1,8 +1,6 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
 import {
-  ApiConflictResponse,
   ApiNoContentResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -12,7 +10,7 @@ import { ApiKeyName } from '../common/api-key-name.decorator.js';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import { IgUserIdPipe } from '../common/ig-user-id.pipe.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
-import { ProblemDto } from '../common/problem.dto.js';
+import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
 import { decodeCursor, encodeCursor, toConnectionDto } from './connection.mapper.js';
 import { AccessTokenDto } from './dto/access-token.dto.js';
@@ -31,7 +29,7 @@ export class TokensController {
   @Get()
   @RequireScope('tokens.read')
   @ApiOperation({ summary: 'List connections, filtered by status or owner, a page at a time' })
-  @ApiOkResponse({ type: ConnectionListDto })
+  @ApiOkResponse({ description: 'A page of connections', type: ConnectionListDto })
   async listConnections(@Query() query: ListConnectionsQuery): Promise<ConnectionListDto> {
     const limit = query.limit ?? DEFAULT_PAGE_SIZE;
     const afterIgUserId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
@@ -55,8 +53,8 @@ export class TokensController {
   @RequireScope('tokens.read')
   @ApiOperation({ summary: 'Read one connection (never the token)' })
   @ApiParam(ID_PARAM)
-  @ApiOkResponse({ type: ConnectionDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiOkResponse({ description: 'The connection', type: ConnectionDto })
+  @ApiProblemResponse(404, 'No connection for this id')
   async getConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<ConnectionDto> {
     return toConnectionDto(await this.tokens.getConnection(igUserId));
   }
@@ -65,9 +63,9 @@ export class TokensController {
   @RequireScope('tokens.reveal')
   @ApiOperation({ summary: 'Reveal the decrypted access token; every reveal is audited' })
   @ApiParam(ID_PARAM)
-  @ApiOkResponse({ type: AccessTokenDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({ description: 'The connection is not active', type: ProblemDto })
+  @ApiOkResponse({ description: 'The decrypted token (audited)', type: AccessTokenDto })
+  @ApiProblemResponse(404, 'No connection for this id')
+  @ApiProblemResponse(409, 'The connection is not active')
   async revealAccessToken(
     @Param('igUserId', IgUserIdPipe) igUserId: string,
     @ApiKeyName() apiKeyName: string,
@@ -85,12 +83,9 @@ export class TokensController {
       'Upgrades a short-lived token to a long-lived one, or renews a long-lived token at least 24 hours old.',
   })
   @ApiParam(ID_PARAM)
-  @ApiOkResponse({ type: ConnectionDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({
-    description: 'Not active, too young to refresh, or Instagram rejected the token',
-    type: ProblemDto,
-  })
+  @ApiOkResponse({ description: 'The connection', type: ConnectionDto })
+  @ApiProblemResponse(404, 'No connection for this id')
+  @ApiProblemResponse(409, 'Not active, too young to refresh, or Instagram rejected the token')
   @ApiInstagramFailures()
   async refreshConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<ConnectionDto> {
     return toConnectionDto(await this.tokens.refreshNow(igUserId));
@@ -102,7 +97,7 @@ export class TokensController {
   @ApiOperation({ summary: 'Delete a connection and its token material' })
   @ApiParam(ID_PARAM)
   @ApiNoContentResponse({ description: 'Deleted' })
-  @ApiNotFoundResponse({ type: ProblemDto })
+  @ApiProblemResponse(404, 'No connection for this id')
   async deleteConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<void> {
     await this.tokens.deleteConnection(igUserId);
   }

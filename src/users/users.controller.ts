@@ -1,7 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import {
-  ApiConflictResponse,
-  ApiNotFoundResponse,
   ApiOkResponse,
   ApiOperation,
   ApiParam,
@@ -9,7 +7,7 @@ import {
 } from '@nestjs/swagger';
 import { IgUserIdPipe } from '../common/ig-user-id.pipe.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
-import { ProblemDto } from '../common/problem.dto.js';
+import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
 import { InstagramUserDto } from './dto/instagram-user.dto.js';
 import { toInstagramUserDto } from './user.mapper.js';
@@ -24,12 +22,9 @@ export class UsersController {
   @RequireScope('users.read')
   @ApiOperation({ summary: "Read the person's Instagram profile (the user node) with the stored token" })
   @ApiParam({ name: 'igUserId', description: 'Instagram user id (digits)', example: '17841400000000001' })
-  @ApiOkResponse({ type: InstagramUserDto })
-  @ApiNotFoundResponse({ type: ProblemDto })
-  @ApiConflictResponse({
-    description: 'The connection is not active, or Instagram rejected its token (now invalid)',
-    type: ProblemDto,
-  })
+  @ApiOkResponse({ description: 'The user node', type: InstagramUserDto })
+  @ApiProblemResponse(404, 'No connection for this id')
+  @ApiProblemResponse(409, 'The connection is not active, or Instagram rejected its token (now invalid)')
   @ApiInstagramFailures()
   async getInstagramUser(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<InstagramUserDto> {
     return toInstagramUserDto(await this.users.getUser(igUserId));
