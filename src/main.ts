@@ -12,7 +12,10 @@ async function bootstrap(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
   };
-  const runtime = await startRuntime(readProcessEnv(), { dataDir: join(process.cwd(), '.data'), log });
+  const runtime = await startRuntime(readProcessEnv(), {
+    dataDir: join(process.cwd(), '.data'),
+    log,
+  });
   const { port, host } = runtime.config.http;
   let app: Awaited<ReturnType<typeof createApp>>;
   try {
@@ -64,7 +67,9 @@ bootstrap().catch((error: unknown) => {
   if (error instanceof ConfigError) {
     process.stderr.write(`Configuration error: ${error.message}\n`);
   } else {
-    process.stderr.write(`Startup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(
+      `Startup failed: ${error instanceof Error ? error.message : String(error)}\n`,
+    );
   }
   process.exit(1);
 });

@@ -43,7 +43,10 @@ export async function startRuntime(env: RawEnv, options: RuntimeOptions): Promis
     const embeddedDatabase = !env.DATABASE_URL?.trim();
     if (embeddedDatabase) {
       // Validate everything else first: a bad variable should not wait on a database start.
-      parseEnv({ ...resolved, DATABASE_URL: 'postgresql://placeholder/db' }, { sandbox: !!sandbox });
+      parseEnv(
+        { ...resolved, DATABASE_URL: 'postgresql://placeholder/db' },
+        { sandbox: !!sandbox },
+      );
       const database = await startEmbeddedPostgres({
         dataDir: join(options.dataDir, 'postgres'),
         log: options.log,

@@ -9,7 +9,7 @@ import {
   connectAccount,
   REDIRECT_URI,
   RETURN_ORIGIN,
-  startTestApp,
+  useTestApp,
   type TestApp,
 } from './support/test-app.js';
 
@@ -18,19 +18,9 @@ const MESSAGES = 'instagram_business_manage_messages';
 const MINUTE_MS = 60 * 1000;
 
 describe('OAuth failures', () => {
-  let test: TestApp;
-
-  beforeAll(async () => {
-    test = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await test.close();
-  });
+  const test = useTestApp();
 
   beforeEach(() => {
-    test.emulator.clearFaults();
-    test.emulator.resetCalls();
     test.emulator.exchangeShape = 'flat';
   });
 

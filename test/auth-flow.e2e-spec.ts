@@ -1,20 +1,16 @@
-import { API_KEY, bearer, callbackPath, consent, connectAccount, RETURN_ORIGIN, startTestApp, type TestApp } from './support/test-app.js';
+import {
+  API_KEY,
+  bearer,
+  callbackPath,
+  consent,
+  connectAccount,
+  RETURN_ORIGIN,
+  useTestApp,
+  type TestApp,
+} from './support/test-app.js';
 
 describe('OAuth flow', () => {
-  let test: TestApp;
-
-  beforeAll(async () => {
-    test = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await test.close();
-  });
-
-  beforeEach(() => {
-    test.emulator.clearFaults();
-    test.emulator.resetCalls();
-  });
+  const test = useTestApp();
 
   it('redirects to the authorization window with the exact configured parameters', async () => {
     const response = await test.http.get('/auth/instagram/authorize').expect(302);

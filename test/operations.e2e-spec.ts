@@ -2,18 +2,10 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApiDocument } from '../src/app.setup.js';
 import { projectRoot } from '../src/database/migration-files.js';
-import { startTestApp, type TestApp } from './support/test-app.js';
+import { useTestApp, type TestApp } from './support/test-app.js';
 
 describe('operations endpoints', () => {
-  let test: TestApp;
-
-  beforeAll(async () => {
-    test = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await test.close();
-  });
+  const test = useTestApp();
 
   it('answers liveness without a key', async () => {
     const response = await test.http.get('/health/live').expect(200);
@@ -38,9 +30,10 @@ describe('operations endpoints', () => {
       expect(response.body.code).toBe('not_ready');
       expect(response.body.pendingMigrations).toEqual([row.migration_name]);
     } finally {
-      await test.sql('UPDATE _prisma_migrations SET finished_at = now() WHERE migration_name = $1', [
-        row.migration_name,
-      ]);
+      await test.sql(
+        'UPDATE _prisma_migrations SET finished_at = now() WHERE migration_name = $1',
+        [row.migration_name],
+      );
     }
   });
 
@@ -64,7 +57,9 @@ describe('operations endpoints', () => {
     const ids = Object.values(document.paths).flatMap((operations) =>
       Object.values(operations).map((operation) => operation.operationId),
     );
-    expect(ids).toEqual(expect.arrayContaining(['getConnection', 'revealAccessToken', 'getInstagramUser']));
+    expect(ids).toEqual(
+      expect.arrayContaining(['getConnection', 'revealAccessToken', 'getInstagramUser']),
+    );
     expect(new Set(ids).size).toBe(ids.length);
   });
 });

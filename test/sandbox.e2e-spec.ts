@@ -36,7 +36,9 @@ describe('sandbox mode (nothing configured)', () => {
     expect(runtime.config.sandbox).toBe(true);
     expect(runtime.config.http.host).toBe('127.0.0.1');
     expect(runtime.config.instagram.graphUrl).toBe(runtime.sandbox?.emulatorUrl);
-    expect(runtime.config.database.url).toMatch(/^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/vault$/);
+    expect(runtime.config.database.url).toMatch(
+      /^postgresql:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/vault$/,
+    );
   });
 
   it('keeps its generated secrets under the data folder, readable by the owner only', async () => {
@@ -51,9 +53,19 @@ describe('sandbox mode (nothing configured)', () => {
     const start = await http.get('/auth/instagram/authorize').expect(302);
     const redirect = await consent(start.headers.location as string, { username: 'sandbox_jane' });
     const connected = await http.get(callbackPath(redirect)).expect(200);
-    expect(connected.body).toMatchObject({ username: 'sandbox_jane', tokenKind: 'long_lived', status: 'active' });
-    const user = await http.get(`/users/${connected.body.igUserId}`).set(bearer(apiKey)).expect(200);
-    expect(user.body).toMatchObject({ igUserId: connected.body.igUserId, username: 'sandbox_jane' });
+    expect(connected.body).toMatchObject({
+      username: 'sandbox_jane',
+      tokenKind: 'long_lived',
+      status: 'active',
+    });
+    const user = await http
+      .get(`/users/${connected.body.igUserId}`)
+      .set(bearer(apiKey))
+      .expect(200);
+    expect(user.body).toMatchObject({
+      igUserId: connected.body.igUserId,
+      username: 'sandbox_jane',
+    });
     const list = await http.get('/tokens').set(bearer(apiKey)).expect(200);
     expect(list.body.items.map((item: { igUserId: string }) => item.igUserId)).toContain(
       connected.body.igUserId,
@@ -87,10 +99,15 @@ describe('sandbox mode restarts', () => {
       await app.getHttpAdapter().getInstance().ready();
       const http = request(app.getHttpServer());
       const start = await http.get('/auth/instagram/authorize').expect(302);
-      const connected = await http.get(callbackPath(await consent(start.headers.location as string))).expect(200);
+      const connected = await http
+        .get(callbackPath(await consent(start.headers.location as string)))
+        .expect(200);
       igUserId = connected.body.igUserId;
       accessToken = (
-        await http.get(`/tokens/${igUserId}/access-token`).set(bearer(first.sandbox!.apiKey)).expect(200)
+        await http
+          .get(`/tokens/${igUserId}/access-token`)
+          .set(bearer(first.sandbox!.apiKey))
+          .expect(200)
       ).body.accessToken;
       await app.close();
     } finally {

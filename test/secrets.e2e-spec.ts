@@ -3,7 +3,7 @@ import {
   bearer,
   callbackPath,
   consent,
-  startTestApp,
+  useTestApp,
   type TestApp,
 } from './support/test-app.js';
 
@@ -17,7 +17,11 @@ async function databaseDump(test: TestApp): Promise<string> {
     const rows = await test.sql(`SELECT * FROM "${table_name}"`);
     for (const row of rows) {
       for (const value of Object.values(row)) {
-        parts.push(Buffer.isBuffer(value) ? `${value.toString('latin1')} ${value.toString('hex')}` : JSON.stringify(value));
+        parts.push(
+          Buffer.isBuffer(value)
+            ? `${value.toString('latin1')} ${value.toString('hex')}`
+            : JSON.stringify(value),
+        );
       }
     }
   }
@@ -25,21 +29,15 @@ async function databaseDump(test: TestApp): Promise<string> {
 }
 
 describe('secrets', () => {
-  let test: TestApp;
-
-  beforeAll(async () => {
-    test = await startTestApp();
-  });
-
-  afterAll(async () => {
-    await test.close();
-  });
+  const test = useTestApp();
 
   it('keeps no plaintext token, code, state or secret in the database or the logs after a full flow', async () => {
     const account = test.emulator.createAccount();
     const started = await test.http.get('/auth/instagram/authorize').expect(302);
     const state = new URL(started.headers.location as string).searchParams.get('state') as string;
-    const redirect = await consent(started.headers.location as string, { username: account.username });
+    const redirect = await consent(started.headers.location as string, {
+      username: account.username,
+    });
     const code = redirect.searchParams.get('code') as string;
     const connected = await test.http.get(callbackPath(redirect)).expect(200);
     const igUserId = connected.body.igUserId as string;
@@ -88,7 +86,10 @@ describe('secrets', () => {
       .get(`/tokens/${igUserId}/access-token`)
       .set(bearer(API_KEY.tokensReveal))
       .expect(200);
-    const one = await test.http.get(`/tokens/${igUserId}`).set(bearer(API_KEY.tokensRead)).expect(200);
+    const one = await test.http
+      .get(`/tokens/${igUserId}`)
+      .set(bearer(API_KEY.tokensRead))
+      .expect(200);
     const list = await test.http.get('/tokens').set(bearer(API_KEY.tokensRead)).expect(200);
     expect(one.text).not.toContain(revealed.accessToken);
     expect(list.text).not.toContain(revealed.accessToken);
@@ -115,7 +116,11 @@ describe('secrets', () => {
     const secured = Object.entries(document.paths).flatMap(([path, operations]) =>
       Object.entries(operations)
         .filter(([, operation]) => (operation.security?.length ?? 0) > 0)
-        .map(([method, operation]) => ({ method, path: path.replace('{igUserId}', '17841400000000001'), operation })),
+        .map(([method, operation]) => ({
+          method,
+          path: path.replace('{igUserId}', '17841400000000001'),
+          operation,
+        })),
     );
     expect(secured.length).toBeGreaterThanOrEqual(8);
     for (const { method, path } of secured) {

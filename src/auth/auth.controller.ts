@@ -31,7 +31,10 @@ export class AuthController {
   @ApiOperation({ summary: "Send a browser to Instagram's authorization window" })
   @ApiFoundResponse({ description: 'Redirect to Instagram with a fresh one-time state' })
   @ApiProblemResponse(400, 'return_to is not on an allowed origin')
-  async startAuthorization(@Query() query: AuthorizeQuery, @Res() reply: FastifyReply): Promise<void> {
+  async startAuthorization(
+    @Query() query: AuthorizeQuery,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const flow = await this.auth.startFlow({ returnTo: query.return_to });
     await reply.redirect(flow.url, 302);
   }
@@ -41,7 +44,7 @@ export class AuthController {
   @ApiOperation({
     summary: "Instagram's redirect back",
     description:
-      'Checks the state, exchanges the code, stores the token, then redirects to the flow\'s return URL with status=connected&ig_user_id=ID (or status=error&error=CODE), or answers with the connection when the flow had no return URL.',
+      "Checks the state, exchanges the code, stores the token, then redirects to the flow's return URL with status=connected&ig_user_id=ID (or status=error&error=CODE), or answers with the connection when the flow had no return URL.",
   })
   @ApiQuery({ name: 'code', required: false })
   @ApiQuery({ name: 'state', required: false })
@@ -49,10 +52,16 @@ export class AuthController {
   @ApiQuery({ name: 'error_reason', required: false })
   @ApiQuery({ name: 'error_description', required: false })
   @ApiFoundResponse({ description: "Redirect to the flow's return URL" })
-  @ApiOkResponse({ description: 'The connection, when the flow had no return URL', type: ConnectionDto })
+  @ApiOkResponse({
+    description: 'The connection, when the flow had no return URL',
+    type: ConnectionDto,
+  })
   @ApiProblemResponse(400, 'Unknown, used or expired state; rejected code')
   @ApiInstagramFailures()
-  async completeAuthorization(@Query() query: Record<string, unknown>, @Res() reply: FastifyReply): Promise<void> {
+  async completeAuthorization(
+    @Query() query: Record<string, unknown>,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
     const outcome = await this.auth.completeCallback(readCallbackParams(query));
     if (outcome.returnTo !== null) {
       const result: Record<string, string> =
@@ -73,7 +82,9 @@ export class AuthController {
   @ApiOperation({ summary: 'Start a flow for a person your service sends to Instagram' })
   @ApiCreatedResponse({ description: 'The flow to send the person to', type: AuthorizationUrlDto })
   @ApiProblemResponse(400, 'The body is not valid, or returnTo is not allowed')
-  async createAuthorizationUrl(@Body() body: CreateAuthorizationUrlDto): Promise<AuthorizationUrlDto> {
+  async createAuthorizationUrl(
+    @Body() body: CreateAuthorizationUrlDto,
+  ): Promise<AuthorizationUrlDto> {
     const flow = await this.auth.startFlow(body);
     return { url: flow.url, state: flow.state, expiresAt: flow.expiresAt.toISOString() };
   }

@@ -58,7 +58,11 @@ export class AuthService {
       input.returnTo === undefined ? null : checkReturnTo(input.returnTo, this.returnToOrigins);
     const state = randomBytes(STATE_BYTES).toString('base64url');
     const expiresAt = new Date(Date.now() + STATE_LIFETIME_MS);
-    await this.states.create(hashState(state), { ownerId: input.ownerId ?? null, returnTo, expiresAt });
+    await this.states.create(hashState(state), {
+      ownerId: input.ownerId ?? null,
+      returnTo,
+      expiresAt,
+    });
     const url = this.instagram.authorizeUrl(state);
     this.logger.log({ url: redactUrl(url), ownerId: input.ownerId }, 'authorization flow started');
     void this.states.deleteStale().catch(() => undefined);
@@ -88,7 +92,10 @@ export class AuthService {
       return { returnTo, error: denied(params) };
     }
     if (params.code === undefined) {
-      return { returnTo, error: new AppError(ErrorCode.ValidationFailed, 'The callback carries no code.') };
+      return {
+        returnTo,
+        error: new AppError(ErrorCode.ValidationFailed, 'The callback carries no code.'),
+      };
     }
     try {
       const connection = await this.exchangeCode({
@@ -126,7 +133,11 @@ export class AuthService {
       requestedScopes: this.instagramConfig.scopes,
     });
     this.logger.log(
-      { igUserId: connection.igUserId, tokenKind: connection.tokenKind, ownerId: connection.ownerId },
+      {
+        igUserId: connection.igUserId,
+        tokenKind: connection.tokenKind,
+        ownerId: connection.ownerId,
+      },
       'connection stored',
     );
     return connection;
@@ -138,7 +149,10 @@ function hashState(state: string): string {
 }
 
 function invalidState(why: string): AppError {
-  return new AppError(ErrorCode.InvalidState, `The authorization state ${why}; start the flow again.`);
+  return new AppError(
+    ErrorCode.InvalidState,
+    `The authorization state ${why}; start the flow again.`,
+  );
 }
 
 function denied(params: CallbackParams): AppError {

@@ -39,7 +39,10 @@ export class OAuthStatesRepository {
     if (count === 0) {
       return { outcome: 'already_used', flow: row };
     }
-    return { outcome: row.expiresAt.getTime() <= now.getTime() ? 'expired' : 'consumed', flow: row };
+    return {
+      outcome: row.expiresAt.getTime() <= now.getTime() ? 'expired' : 'consumed',
+      flow: row,
+    };
   }
 
   async deleteStale(now = new Date()): Promise<number> {

@@ -8,7 +8,10 @@ export function checkReturnTo(returnTo: string, allowedOrigins: readonly string[
   } catch {
     throw new AppError(ErrorCode.InvalidReturnTo, 'The return URL must be an absolute URL.');
   }
-  if ((url.protocol !== 'https:' && url.protocol !== 'http:') || !allowedOrigins.includes(url.origin)) {
+  if (
+    (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+    !allowedOrigins.includes(url.origin)
+  ) {
     throw new AppError(
       ErrorCode.InvalidReturnTo,
       allowedOrigins.length === 0

@@ -42,7 +42,10 @@ export class ApiKeyGuard implements CanActivate {
     request.apiKey = key;
     const scope = this.reflector.getAllAndOverride<ApiScope | undefined>(REQUIRED_SCOPE, targets);
     if (scope !== undefined && !key.scopes.has(scope)) {
-      throw new AppError(ErrorCode.Forbidden, `The API key "${key.name}" lacks the ${scope} scope.`);
+      throw new AppError(
+        ErrorCode.Forbidden,
+        `The API key "${key.name}" lacks the ${scope} scope.`,
+      );
     }
     return true;
   }

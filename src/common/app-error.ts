@@ -46,7 +46,10 @@ const STATUS_AND_TITLE: Record<ErrorCode, [number, string]> = {
   [ErrorCode.InstagramUnavailable]: [503, 'Instagram is unavailable'],
   [ErrorCode.InstagramBadResponse]: [502, 'Instagram answered with something unexpected'],
   [ErrorCode.InstagramTimeout]: [504, 'Instagram did not answer in time'],
-  [ErrorCode.EncryptionKeyMissing]: [500, 'The token was encrypted under a key that is not configured'],
+  [ErrorCode.EncryptionKeyMissing]: [
+    500,
+    'The token was encrypted under a key that is not configured',
+  ],
   [ErrorCode.NotReady]: [503, 'The service is not ready'],
   [ErrorCode.InternalError]: [500, 'Internal error'],
 };

@@ -42,7 +42,10 @@ function fromAppError(error: AppError): MappedError {
   return {
     problem: build(error.code, error.detail, error.options.extensions),
     headers: { ...error.options.headers, ...retryAfter(error.options.retryAfterSeconds) },
-    unexpected: error.status >= 500 && error.code !== ErrorCode.NotReady && !error.code.startsWith('instagram_'),
+    unexpected:
+      error.status >= 500 &&
+      error.code !== ErrorCode.NotReady &&
+      !error.code.startsWith('instagram_'),
   };
 }
 

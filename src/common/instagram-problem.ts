@@ -21,7 +21,8 @@ export function instagramToAppError(error: InstagramError): AppError {
   return new AppError(code, detail, {
     cause: error,
     retryAfterSeconds:
-      error.details.retryAfterSeconds ?? (error.failure === InstagramFailure.Unavailable ? 30 : undefined),
+      error.details.retryAfterSeconds ??
+      (error.failure === InstagramFailure.Unavailable ? 30 : undefined),
     extensions:
       error.details.code !== undefined ? { instagramCode: error.details.code } : undefined,
   });

@@ -1,15 +1,26 @@
 const SECRET_PARAM = /(token|secret|code|state|signed_request|password)/i;
 export const REDACTED = '[REDACTED]';
 
-/** A URL safe to log: values of query parameters that may carry secrets are replaced. */
+/**
+ * A URL safe to log: values of query (and fragment) parameters that may carry secrets are
+ * replaced; everything else is kept.
+ */
 export function redactUrl(url: string): string {
-  const queryStart = url.indexOf('?');
-  if (queryStart < 0) {
-    return url;
-  }
-  const hashStart = url.indexOf('#', queryStart);
-  const query = url.slice(queryStart + 1, hashStart < 0 ? undefined : hashStart);
-  const redacted = query
+  const hashStart = url.indexOf('#');
+  const beforeHash = hashStart < 0 ? url : url.slice(0, hashStart);
+  const fragment = hashStart < 0 ? undefined : url.slice(hashStart + 1);
+  const queryStart = beforeHash.indexOf('?');
+  const base = queryStart < 0 ? beforeHash : beforeHash.slice(0, queryStart);
+  const query = queryStart < 0 ? undefined : redactParams(beforeHash.slice(queryStart + 1));
+  return (
+    base +
+    (query === undefined ? '' : `?${query}`) +
+    (fragment === undefined ? '' : `#${redactParams(fragment)}`)
+  );
+}
+
+function redactParams(params: string): string {
+  return params
     .split('&')
     .map((pair) => {
       const separator = pair.indexOf('=');
@@ -17,7 +28,6 @@ export function redactUrl(url: string): string {
       return separator >= 0 && SECRET_PARAM.test(decodeSafely(name)) ? `${name}=${REDACTED}` : pair;
     })
     .join('&');
-  return `${url.slice(0, queryStart)}?${redacted}`;
 }
 
 function decodeSafely(value: string): string {

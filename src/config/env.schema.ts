@@ -32,7 +32,9 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
       host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
     },
     database: {
-      url: parseDatabaseUrl(read.required('DATABASE_URL', '(unset, an embedded PostgreSQL starts)')),
+      url: parseDatabaseUrl(
+        read.required('DATABASE_URL', '(unset, an embedded PostgreSQL starts)'),
+      ),
       migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     },
     instagram: {
@@ -52,7 +54,9 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
         read.httpUrl('INSTAGRAM_GRAPH_URL', 'https://graph.instagram.com'),
       ),
       graphVersion: parseGraphVersion(read.optional('INSTAGRAM_GRAPH_VERSION')),
-      userFields: parseUserFields(read.list('INSTAGRAM_USER_FIELDS', DEFAULT_USER_FIELDS.split(','))),
+      userFields: parseUserFields(
+        read.list('INSTAGRAM_USER_FIELDS', DEFAULT_USER_FIELDS.split(',')),
+      ),
       timeoutMs: read.integer('INSTAGRAM_TIMEOUT_MS', 10000, 100, 120000),
     },
     vault: {
@@ -77,7 +81,10 @@ function parseDatabaseUrl(value: string): string {
     throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
   }
   if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new ConfigError('DATABASE_URL', `must be a postgresql:// URL, got "${url.protocol}//..."`);
+    throw new ConfigError(
+      'DATABASE_URL',
+      `must be a postgresql:// URL, got "${url.protocol}//..."`,
+    );
   }
   return value;
 }
@@ -186,9 +193,11 @@ function parseApiScopes(name: string, scopeList: string): ReadonlySet<ApiScope> 
   const scopes = scopeList.split('+');
   for (const scope of scopes) {
     if (!(API_SCOPES as readonly string[]).includes(scope)) {
+      // Echo the text only when it looks like a scope: swapped fields would print a secret.
+      const shown = /^[a-z]{1,16}\.[a-z]{1,16}$/.test(scope) ? ` "${scope}"` : '';
       throw new ConfigError(
         'API_KEYS',
-        `"${name}" has unknown scope "${scope}" (use ${API_SCOPES.join(', ')} or *)`,
+        `"${name}" has an unknown scope${shown} (use ${API_SCOPES.join(', ')} or *)`,
       );
     }
   }

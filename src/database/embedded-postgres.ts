@@ -40,7 +40,10 @@ export async function startEmbeddedPostgres(
   const port = options.port ?? (await findFreePort());
   const recent: string[] = [];
   const onOutput = (chunk: unknown) => {
-    for (const line of String(chunk).split('\n').map((l) => l.trim()).filter(Boolean)) {
+    for (const line of String(chunk)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       recent.push(line);
       if (recent.length > 20) {
         recent.shift();

@@ -139,7 +139,9 @@ describe('Migrator', () => {
     await writeMigration('2_bad', 'CREATE TABLE half (id int);\nSELECT * FROM no_such_table;');
     await writeMigration('3_later', 'CREATE TABLE later (id int);');
 
-    const failure = await migrator().migrate().catch((error: unknown) => error);
+    const failure = await migrator()
+      .migrate()
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(MigrationError);
     expect((failure as Error).message).toContain('2_bad');
     expect(await tables()).toEqual(['_prisma_migrations', 'good']);
@@ -174,7 +176,9 @@ describe('Migrator', () => {
 
     await writeMigration('2_next', 'CREATE TABLE c (id int);');
     await writeMigration('1_a', 'CREATE TABLE a (id bigint);\nCREATE TABLE b (id int);\n');
-    const failure = await migrator().migrate().catch((error: unknown) => error);
+    const failure = await migrator()
+      .migrate()
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(MigrationError);
     expect((failure as Error).message).toMatch(/1_a.*modified after/);
     expect(await tables()).not.toContain('c');

@@ -3,8 +3,7 @@ import type { EmulatorStore, TokenRecord } from './emulator.store.js';
 import type { EmulatorResponse } from './emulator.types.js';
 
 export type AccessTokenCheck =
-  | { ok: true; record: TokenRecord }
-  | { ok: false; response: EmulatorResponse };
+  { ok: true; record: TokenRecord } | { ok: false; response: EmulatorResponse };
 
 /** How graph.instagram.com judges the access token a request carries. */
 export function checkAccessToken(

@@ -24,8 +24,7 @@ export interface AuthorizeRequest {
 }
 
 export type AuthorizeCheck =
-  | { ok: true; request: AuthorizeRequest }
-  | { ok: false; message: string };
+  { ok: true; request: AuthorizeRequest } | { ok: false; message: string };
 
 /** The checks Instagram makes before showing its window; failures never reach the redirect_uri. */
 export function checkAuthorizeRequest(

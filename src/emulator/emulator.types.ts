@@ -5,11 +5,7 @@ export interface EmulatorApp {
 }
 
 export type EmulatorOperation =
-  | 'authorize'
-  | 'exchange_code'
-  | 'exchange_long_lived'
-  | 'refresh'
-  | 'me';
+  'authorize' | 'exchange_code' | 'exchange_long_lived' | 'refresh' | 'me';
 
 export type ExchangeResponseShape = 'flat' | 'data' | 'flat_permissions_array';
 

@@ -10,7 +10,11 @@ const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60;
 type Headers = Record<string, unknown>;
 
 /** Maps an unsuccessful answer (either of Instagram's two error shapes, or neither) to our error. */
-export function mapErrorResponse(status: number, body: string, headers: Headers = {}): InstagramError {
+export function mapErrorResponse(
+  status: number,
+  body: string,
+  headers: Headers = {},
+): InstagramError {
   let parsed: unknown;
   try {
     parsed = parseInstagramJson(body);
@@ -26,7 +30,11 @@ export function mapErrorResponse(status: number, body: string, headers: Headers 
   return mapBareStatus(status, headers);
 }
 
-function mapGraphError(status: number, error: Record<string, unknown>, headers: Headers): InstagramError {
+function mapGraphError(
+  status: number,
+  error: Record<string, unknown>,
+  headers: Headers,
+): InstagramError {
   const code = readCount(error.code);
   const subcode = readCount(error.error_subcode);
   const details = {
@@ -47,7 +55,11 @@ function mapGraphError(status: number, error: Record<string, unknown>, headers: 
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) {
     return new InstagramError(InstagramFailure.PermissionMissing, details);
   }
-  if ((code !== undefined && TRANSIENT_CODES.has(code)) || error.is_transient === true || status >= 500) {
+  if (
+    (code !== undefined && TRANSIENT_CODES.has(code)) ||
+    error.is_transient === true ||
+    status >= 500
+  ) {
     return new InstagramError(InstagramFailure.Unavailable, details);
   }
   return new InstagramError(InstagramFailure.Rejected, details);
@@ -57,7 +69,9 @@ function mapGraphError(status: number, error: Record<string, unknown>, headers: 
 function mapApiError(status: number, error: Record<string, unknown>): InstagramError {
   const code = readCount(error.code);
   const details = {
-    message: sanitize(readString(error.error_message) ?? readString(error.error_type) ?? 'no message'),
+    message: sanitize(
+      readString(error.error_message) ?? readString(error.error_type) ?? 'no message',
+    ),
     code,
     httpStatus: status,
   };

@@ -99,12 +99,17 @@ export class InstagramClient implements OnApplicationShutdown {
     return readLongLived('refresh', body);
   }
 
-  async getUserNode(accessToken: string, fields: string[] = this.settings.userFields): Promise<UserNode> {
+  async getUserNode(
+    accessToken: string,
+    fields: string[] = this.settings.userFields,
+  ): Promise<UserNode> {
     const version = this.settings.graphVersion ? `/${this.settings.graphVersion}` : '';
+    // `id` always: it is one of the account's ids that Meta's callbacks may name.
+    const asked = [...new Set(['id', ...fields])];
     const body = await this.send('me', {
       method: 'GET',
       url: `${this.settings.graphUrl}${version}/me`,
-      params: { fields: fields.join(','), access_token: accessToken },
+      params: { fields: asked.join(','), access_token: accessToken },
     });
     // The docs sometimes show a data wrapper; clients read it flat. Accept both.
     const node = isObject(body.data) ? body.data : body;
@@ -121,7 +126,10 @@ export class InstagramClient implements OnApplicationShutdown {
     };
   }
 
-  private async send(operation: InstagramOperation, request: AxiosRequestConfig): Promise<JsonObject> {
+  private async send(
+    operation: InstagramOperation,
+    request: AxiosRequestConfig,
+  ): Promise<JsonObject> {
     const timeoutMs = this.settings.timeoutMs;
     const startedAt = performance.now();
     const logged = { operation, url: redactUrl(this.http.axiosRef.getUri(request)) };
@@ -140,15 +148,28 @@ export class InstagramClient implements OnApplicationShutdown {
       );
     } catch (error) {
       const failure = mapTransportError(error, timeoutMs);
-      this.logger.warn({ ...logged, failure: failure.failure, ms: elapsed(startedAt) }, 'instagram call failed');
+      this.logger.warn(
+        { ...logged, failure: failure.failure, ms: elapsed(startedAt) },
+        'instagram call failed',
+      );
       throw failure;
     }
     const text = typeof response.data === 'string' ? response.data : '';
     const ms = elapsed(startedAt);
     if (response.status < 200 || response.status >= 300) {
-      const failure = mapErrorResponse(response.status, text, response.headers as Record<string, unknown>);
+      const failure = mapErrorResponse(
+        response.status,
+        text,
+        response.headers as Record<string, unknown>,
+      );
       this.logger.warn(
-        { ...logged, status: response.status, failure: failure.failure, code: failure.details.code, ms },
+        {
+          ...logged,
+          status: response.status,
+          failure: failure.failure,
+          code: failure.details.code,
+          ms,
+        },
         'instagram call failed',
       );
       throw failure;
@@ -175,7 +196,8 @@ function readLongLived(operation: InstagramOperation, body: JsonObject): LongLiv
   const expiresIn = readCount(body.expires_in);
   return {
     accessToken,
-    expiresInSeconds: expiresIn !== undefined && expiresIn > 0 ? expiresIn : FALLBACK_LONG_LIVED_SECONDS,
+    expiresInSeconds:
+      expiresIn !== undefined && expiresIn > 0 ? expiresIn : FALLBACK_LONG_LIVED_SECONDS,
   };
 }
 

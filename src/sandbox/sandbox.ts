@@ -45,7 +45,12 @@ export async function startSandbox(env: RawEnv, dataDir: string): Promise<Sandbo
   };
 }
 
-export function sandboxBanner(input: { apiKey: string; emulatorUrl: string; baseUrl: string; embeddedDatabase: boolean }): string {
+export function sandboxBanner(input: {
+  apiKey: string;
+  emulatorUrl: string;
+  baseUrl: string;
+  embeddedDatabase: boolean;
+}): string {
   const { apiKey, emulatorUrl, baseUrl } = input;
   const rule = '─'.repeat(78);
   return [

@@ -19,7 +19,11 @@ import { ListConnectionsQuery } from './dto/list-connections.query.js';
 import { TokensService } from './tokens.service.js';
 
 const DEFAULT_PAGE_SIZE = 50;
-const ID_PARAM = { name: 'igUserId', description: 'Instagram user id (digits)', example: '17841400000000001' };
+const ID_PARAM = {
+  name: 'igUserId',
+  description: 'Instagram user id (digits)',
+  example: '17841400000000001',
+};
 
 @ApiTags('tokens')
 @Controller('tokens')
@@ -87,7 +91,9 @@ export class TokensController {
   @ApiProblemResponse(404, 'No connection for this id')
   @ApiProblemResponse(409, 'Not active, too young to refresh, or Instagram rejected the token')
   @ApiInstagramFailures()
-  async refreshConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<ConnectionDto> {
+  async refreshConnection(
+    @Param('igUserId', IgUserIdPipe) igUserId: string,
+  ): Promise<ConnectionDto> {
     return toConnectionDto(await this.tokens.refreshNow(igUserId));
   }
 

@@ -90,7 +90,9 @@ export class TokensRepository {
   }
 
   async updateProfile(igUserId: string, profile: ProfileIds): Promise<ConnectionRecord | null> {
-    const data = Object.fromEntries(Object.entries(profile).filter(([, value]) => value !== undefined));
+    const data = Object.fromEntries(
+      Object.entries(profile).filter(([, value]) => value !== undefined),
+    );
     if (Object.keys(data).length === 0) {
       return this.find(igUserId);
     }

@@ -57,7 +57,12 @@ export class TokensService {
     requestedScopes: string[];
   }): Promise<ConnectionRecord> {
     const { userId: igUserId, accessToken } = input.token;
-    const shortLived = this.sealToken(igUserId, accessToken, TokenKind.short_lived, SHORT_LIVED_SECONDS);
+    const shortLived = this.sealToken(
+      igUserId,
+      accessToken,
+      TokenKind.short_lived,
+      SHORT_LIVED_SECONDS,
+    );
     let connection = await this.repository.upsertConsented({
       igUserId,
       ownerId: input.ownerId,
@@ -105,8 +110,18 @@ export class TokensService {
     const renewed = await this.callInstagram(connection, () =>
       this.instagram.refreshLongLived(accessToken),
     );
-    const stored = this.sealToken(igUserId, renewed.accessToken, TokenKind.long_lived, renewed.expiresInSeconds);
-    const replaced = await this.repository.replaceToken(igUserId, connection.tokenIssuedAt, stored, true);
+    const stored = this.sealToken(
+      igUserId,
+      renewed.accessToken,
+      TokenKind.long_lived,
+      renewed.expiresInSeconds,
+    );
+    const replaced = await this.repository.replaceToken(
+      igUserId,
+      connection.tokenIssuedAt,
+      stored,
+      true,
+    );
     this.logger.log({ igUserId, replaced: replaced !== null }, 'long-lived token refreshed');
     return replaced ?? this.getConnection(igUserId);
   }
@@ -158,7 +173,11 @@ export class TokensService {
         const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
         await this.repository.markUnusable(connection.igUserId, status);
         this.logger.warn(
-          { igUserId: connection.igUserId, code: error.details.code, subcode: error.details.subcode },
+          {
+            igUserId: connection.igUserId,
+            code: error.details.code,
+            subcode: error.details.subcode,
+          },
           `Instagram rejected the stored token; connection marked ${status}`,
         );
         throw new AppError(
@@ -216,8 +235,13 @@ export class TokensService {
     }
   }
 
-  private async learnProfileQuietly(connection: ConnectionRecord, accessToken: string): Promise<void> {
-    const fields = PROFILE_FIELDS.filter((field) => this.userFields.includes(field) || field === 'id');
+  private async learnProfileQuietly(
+    connection: ConnectionRecord,
+    accessToken: string,
+  ): Promise<void> {
+    const fields = PROFILE_FIELDS.filter(
+      (field) => this.userFields.includes(field) || field === 'id',
+    );
     try {
       await this.learnProfile(connection, await this.instagram.getUserNode(accessToken, fields));
     } catch (error) {
@@ -228,7 +252,12 @@ export class TokensService {
     }
   }
 
-  private sealToken(igUserId: string, token: string, kind: TokenKind, lifetimeSeconds: number): StoredToken {
+  private sealToken(
+    igUserId: string,
+    token: string,
+    kind: TokenKind,
+    lifetimeSeconds: number,
+  ): StoredToken {
     const issuedAt = new Date();
     return {
       kind,
@@ -249,7 +278,10 @@ function withoutToken(connection: ConnectionWithToken): ConnectionRecord {
 }
 
 function notFound(igUserId: string): AppError {
-  return new AppError(ErrorCode.ConnectionNotFound, `No connection for Instagram user ${igUserId}.`);
+  return new AppError(
+    ErrorCode.ConnectionNotFound,
+    `No connection for Instagram user ${igUserId}.`,
+  );
 }
 
 function describe(error: unknown): string {

@@ -1,10 +1,5 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import {
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
 import { IgUserIdPipe } from '../common/ig-user-id.pipe.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
@@ -20,13 +15,24 @@ export class UsersController {
 
   @Get(':igUserId')
   @RequireScope('users.read')
-  @ApiOperation({ summary: "Read the person's Instagram profile (the user node) with the stored token" })
-  @ApiParam({ name: 'igUserId', description: 'Instagram user id (digits)', example: '17841400000000001' })
+  @ApiOperation({
+    summary: "Read the person's Instagram profile (the user node) with the stored token",
+  })
+  @ApiParam({
+    name: 'igUserId',
+    description: 'Instagram user id (digits)',
+    example: '17841400000000001',
+  })
   @ApiOkResponse({ description: 'The user node', type: InstagramUserDto })
   @ApiProblemResponse(404, 'No connection for this id')
-  @ApiProblemResponse(409, 'The connection is not active, or Instagram rejected its token (now invalid)')
+  @ApiProblemResponse(
+    409,
+    'The connection is not active, or Instagram rejected its token (now invalid)',
+  )
   @ApiInstagramFailures()
-  async getInstagramUser(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<InstagramUserDto> {
+  async getInstagramUser(
+    @Param('igUserId', IgUserIdPipe) igUserId: string,
+  ): Promise<InstagramUserDto> {
     return toInstagramUserDto(await this.users.getUser(igUserId));
   }
 }

@@ -31,11 +31,25 @@ export interface TestApp {
   encryptionKey: string;
   database: TestDatabase;
   /** Runs SQL on the test's own database (arranging fixtures, reading what was stored). */
-  sql<T extends pg.QueryResultRow = pg.QueryResultRow>(text: string, values?: unknown[]): Promise<T[]>;
+  sql<T extends pg.QueryResultRow = pg.QueryResultRow>(
+    text: string,
+    values?: unknown[],
+  ): Promise<T[]>;
   /** Every log line the app wrote, as raw JSON text. */
   logs: string[];
   close(): Promise<void>;
 }
+
+/**
+ * nestjs-pino builds one root logger per module registry (per spec file) from the first app's
+ * options, so every app of a file writes here and the sink hands lines to the newest app.
+ */
+const logSink = {
+  lines: [] as string[],
+  write(line: string): void {
+    this.lines.push(line);
+  },
+};
 
 /**
  * Boots the real app (same createApp as production) on a fresh database copied from the
@@ -71,10 +85,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ...env,
   });
   const logs: string[] = [];
-  const app = await createApp({
-    config,
-    logStream: { write: (line: string) => void logs.push(line) },
-  });
+  logSink.lines = logs;
+  const app = await createApp({ config, logStream: logSink });
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
@@ -96,6 +108,32 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
       await database.drop();
     },
   };
+}
+
+/**
+ * Starts a test app for the enclosing describe block (closed after it) and clears the
+ * emulator's faults and recorded calls before each test. Use inside describe().
+ */
+export function useTestApp(env: Record<string, string> = {}): TestApp {
+  let started: TestApp | undefined;
+  beforeAll(async () => {
+    started = await startTestApp(env);
+  });
+  afterAll(async () => {
+    await started?.close();
+  });
+  beforeEach(() => {
+    started?.emulator.clearFaults();
+    started?.emulator.resetCalls();
+  });
+  return new Proxy({} as TestApp, {
+    get(_target, property) {
+      if (started === undefined) {
+        throw new Error('the test app starts in beforeAll; use it inside a test or hook');
+      }
+      return started[property as keyof TestApp];
+    },
+  });
 }
 
 export function bearer(secret: string): { Authorization: string } {

@@ -48,8 +48,10 @@ describe('createTestDatabase', () => {
     await db.drop();
 
     const name = new URL(db.url).pathname.slice(1);
-    const left = await withAdmin(process.env[ADMIN_URL_ENV]!, async (client) =>
-      (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount,
+    const left = await withAdmin(
+      process.env[ADMIN_URL_ENV]!,
+      async (client) =>
+        (await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount,
     );
     expect(left).toBe(0);
     await open.end().catch(() => undefined);

@@ -22,7 +22,11 @@ export class ConnectionDto {
   tokenKind!: TokenKind;
 
   /** `invalid`: Instagram rejected the token; `revoked`: the person removed the app. */
-  @ApiProperty({ enum: ConnectionStatus, enumName: 'ConnectionStatus', example: ConnectionStatus.active })
+  @ApiProperty({
+    enum: ConnectionStatus,
+    enumName: 'ConnectionStatus',
+    example: ConnectionStatus.active,
+  })
   status!: ConnectionStatus;
 
   @ApiProperty({ type: String, format: 'date-time', nullable: true })

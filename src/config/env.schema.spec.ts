@@ -1,0 +1,257 @@
+import { API_SCOPES } from './app-config.js';
+import { ConfigError } from './config.error.js';
+import type { RawEnv } from './env.parser.js';
+import { DEFAULT_USER_FIELDS, parseEnv } from './env.schema.js';
+
+const KEY_A = Buffer.alloc(32, 0xa1);
+const KEY_B = Buffer.alloc(32, 0xb2);
+const APP_SECRET = 'app-secret-5f3c9a1e7b2d4c6f';
+const API_SECRET = 'api-secret-9d8e7f6a5b4c3d2e';
+
+const VALID_ENV = {
+  INSTAGRAM_APP_ID: '1234567890123456',
+  INSTAGRAM_APP_SECRET: APP_SECRET,
+  INSTAGRAM_REDIRECT_URI: 'https://vault.test/auth/instagram/callback',
+  TOKEN_ENCRYPTION_KEYS: `a:${KEY_A.toString('base64')}`,
+  API_KEYS: `svc:${API_SECRET}:tokens.read+tokens.write`,
+  DATABASE_URL: 'postgresql://vault:pw@db.test:5432/vault',
+} as const;
+
+function env(overrides: Record<string, string | undefined> = {}): RawEnv {
+  return { ...VALID_ENV, ...overrides };
+}
+
+function configErrorOf(raw: RawEnv): ConfigError {
+  try {
+    parseEnv(raw);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      return error;
+    }
+    throw error;
+  }
+  throw new Error('parseEnv accepted an environment it should have refused');
+}
+
+const MISSING = [
+  'INSTAGRAM_APP_SECRET',
+  'INSTAGRAM_REDIRECT_URI',
+  'TOKEN_ENCRYPTION_KEYS',
+  'API_KEYS',
+  'DATABASE_URL',
+];
+
+const MALFORMED: [string, string, Record<string, string>][] = [
+  [
+    'an encryption key that is not 32 bytes',
+    'TOKEN_ENCRYPTION_KEYS',
+    { TOKEN_ENCRYPTION_KEYS: `a:${Buffer.alloc(16, 1).toString('base64')}` },
+  ],
+  [
+    'an encryption key entry without a colon',
+    'TOKEN_ENCRYPTION_KEYS',
+    { TOKEN_ENCRYPTION_KEYS: KEY_A.toString('base64') },
+  ],
+  [
+    'duplicate encryption key ids',
+    'TOKEN_ENCRYPTION_KEYS',
+    { TOKEN_ENCRYPTION_KEYS: `a:${KEY_A.toString('base64')},a:${KEY_B.toString('base64')}` },
+  ],
+  ['an API key with an unknown scope', 'API_KEYS', { API_KEYS: `svc:${API_SECRET}:tokens.delete` }],
+  ['an API key secret shorter than 16 characters', 'API_KEYS', { API_KEYS: 'svc:short-secret:*' }],
+  [
+    'duplicate API key names',
+    'API_KEYS',
+    { API_KEYS: `svc:${API_SECRET}:*,svc:${API_SECRET}-other:tokens.read` },
+  ],
+  ['a non-numeric INSTAGRAM_APP_ID', 'INSTAGRAM_APP_ID', { INSTAGRAM_APP_ID: 'my-app' }],
+  ['a non-numeric PORT', 'PORT', { PORT: 'http' }],
+  ['a PORT above 65535', 'PORT', { PORT: '70000' }],
+  ['a non-numeric INSTAGRAM_TIMEOUT_MS', 'INSTAGRAM_TIMEOUT_MS', { INSTAGRAM_TIMEOUT_MS: '10s' }],
+  ['a tiny INSTAGRAM_TIMEOUT_MS', 'INSTAGRAM_TIMEOUT_MS', { INSTAGRAM_TIMEOUT_MS: '5' }],
+  [
+    'an INSTAGRAM_GRAPH_VERSION without its v and minor',
+    'INSTAGRAM_GRAPH_VERSION',
+    { INSTAGRAM_GRAPH_VERSION: '23' },
+  ],
+  [
+    'a return-to origin with a path',
+    'AUTH_RETURN_TO_ORIGINS',
+    { AUTH_RETURN_TO_ORIGINS: 'https://app.test/after-login' },
+  ],
+  [
+    'a schemeless INSTAGRAM_API_URL',
+    'INSTAGRAM_API_URL',
+    { INSTAGRAM_API_URL: 'api.instagram.com' },
+  ],
+  ['a non-boolean MIGRATE_ON_START', 'MIGRATE_ON_START', { MIGRATE_ON_START: 'sometimes' }],
+  [
+    'a DATABASE_URL that is not PostgreSQL',
+    'DATABASE_URL',
+    { DATABASE_URL: 'mysql://vault:pw@db.test:3306/vault' },
+  ],
+  ['a DATABASE_URL that is not a URL', 'DATABASE_URL', { DATABASE_URL: 'db.test:5432' }],
+];
+
+describe('parseEnv', () => {
+  it('parses a complete environment into the typed config with the documented defaults', () => {
+    const config = parseEnv(env());
+
+    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0' });
+    expect(config.database).toEqual({ url: VALID_ENV.DATABASE_URL, migrateOnStart: true });
+    expect(config.instagram).toEqual({
+      appId: '1234567890123456',
+      appSecret: APP_SECRET,
+      redirectUri: 'https://vault.test/auth/instagram/callback',
+      scopes: ['instagram_business_basic'],
+      authorizeUrl: 'https://www.instagram.com/oauth/authorize',
+      apiUrl: 'https://api.instagram.com',
+      graphUrl: 'https://graph.instagram.com',
+      graphVersion: '',
+      userFields: DEFAULT_USER_FIELDS.split(','),
+      timeoutMs: 10000,
+    });
+    expect(config.instagram.userFields).toEqual([
+      'user_id',
+      'username',
+      'name',
+      'account_type',
+      'profile_picture_url',
+      'followers_count',
+      'follows_count',
+      'media_count',
+    ]);
+    expect(config.vault.encryptionKeys).toEqual([{ id: 'a', key: KEY_A }]);
+    expect(config.apiKeys).toEqual([
+      { name: 'svc', secret: API_SECRET, scopes: new Set(['tokens.read', 'tokens.write']) },
+    ]);
+    expect(config.auth.returnToOrigins).toEqual([]);
+    expect(config.sandbox).toBe(false);
+  });
+
+  it('binds to 127.0.0.1 by default in sandbox mode', () => {
+    const config = parseEnv(env(), { sandbox: true });
+
+    expect(config.http.host).toBe('127.0.0.1');
+    expect(config.sandbox).toBe(true);
+  });
+
+  it('takes explicit values over the defaults', () => {
+    const config = parseEnv(
+      env({
+        PORT: '8080',
+        HOST: '10.0.0.5',
+        MIGRATE_ON_START: 'false',
+        INSTAGRAM_SCOPES: 'instagram_business_basic, instagram_business_manage_messages',
+        INSTAGRAM_GRAPH_VERSION: 'v23.0',
+        INSTAGRAM_USER_FIELDS: 'id,username,account_type,media_count',
+        INSTAGRAM_TIMEOUT_MS: '2500',
+        AUTH_RETURN_TO_ORIGINS: 'https://app.test, http://localhost:5173/',
+      }),
+      { sandbox: true },
+    );
+
+    expect(config.http).toEqual({ port: 8080, host: '10.0.0.5' });
+    expect(config.database.migrateOnStart).toBe(false);
+    expect(config.instagram.scopes).toEqual([
+      'instagram_business_basic',
+      'instagram_business_manage_messages',
+    ]);
+    expect(config.instagram.graphVersion).toBe('v23.0');
+    expect(config.instagram.userFields).toEqual(['id', 'username', 'account_type', 'media_count']);
+    expect(config.instagram.timeoutMs).toBe(2500);
+    expect(config.auth.returnToOrigins).toEqual(['https://app.test', 'http://localhost:5173']);
+  });
+
+  it.each(MISSING)('refuses to start without %s and names it first', (variable) => {
+    const error = configErrorOf(env({ [variable]: undefined }));
+
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('treats a blank required variable as missing', () => {
+    const error = configErrorOf(env({ API_KEYS: '   ' }));
+
+    expect(error.message.startsWith('API_KEYS: ')).toBe(true);
+  });
+
+  it.each(MALFORMED)('refuses %s, naming %s', (_, variable, overrides) => {
+    const error = configErrorOf(env(overrides));
+
+    expect(error.variable).toBe(variable);
+    expect(error.message.startsWith(`${variable}: `)).toBe(true);
+  });
+
+  it('never puts the API key secret or the app secret in an error message', () => {
+    const messages = [
+      ...MISSING.map((variable) => configErrorOf(env({ [variable]: undefined })).message),
+      ...MALFORMED.map(([, , overrides]) => configErrorOf(env(overrides)).message),
+    ];
+
+    expect(messages).toHaveLength(MISSING.length + MALFORMED.length);
+    for (const message of messages) {
+      expect(message).not.toContain(API_SECRET);
+      expect(message).not.toContain(APP_SECRET);
+    }
+  });
+
+  it('does not echo a secret written in the scopes position of API_KEYS', () => {
+    const error = configErrorOf(env({ API_KEYS: `svc:tokens.read+tokens.write:${API_SECRET}` }));
+
+    expect(error.variable).toBe('API_KEYS');
+    expect(error.message).not.toContain(API_SECRET);
+  });
+
+  it('gives an API key with scopes * every scope', () => {
+    const config = parseEnv(env({ API_KEYS: `admin:${API_SECRET}:*` }));
+
+    expect(config.apiKeys[0].scopes).toEqual(new Set(API_SCOPES));
+    expect([...config.apiKeys[0].scopes].sort()).toEqual([
+      'tokens.read',
+      'tokens.reveal',
+      'tokens.write',
+      'users.read',
+    ]);
+  });
+
+  it('gives an API key exactly the scopes joined by +', () => {
+    const apiKeys = `reader:${API_SECRET}:tokens.read+users.read,ops:${API_SECRET}-2:tokens.reveal`;
+
+    const config = parseEnv(env({ API_KEYS: apiKeys }));
+
+    expect(config.apiKeys.map((key) => [key.name, [...key.scopes].sort()])).toEqual([
+      ['reader', ['tokens.read', 'users.read']],
+      ['ops', ['tokens.reveal']],
+    ]);
+  });
+
+  it('keeps encryption keys in the order given, so the first one encrypts', () => {
+    const keys = `b:${KEY_B.toString('base64')}, a:${KEY_A.toString('base64')}`;
+
+    const config = parseEnv(env({ TOKEN_ENCRYPTION_KEYS: keys }));
+
+    expect(config.vault.encryptionKeys).toEqual([
+      { id: 'b', key: KEY_B },
+      { id: 'a', key: KEY_A },
+    ]);
+  });
+
+  it('removes a trailing slash from INSTAGRAM_API_URL and INSTAGRAM_GRAPH_URL', () => {
+    const config = parseEnv(
+      env({
+        INSTAGRAM_API_URL: 'http://127.0.0.1:4100/',
+        INSTAGRAM_GRAPH_URL: 'http://127.0.0.1:4100/graph/',
+      }),
+    );
+
+    expect(config.instagram.apiUrl).toBe('http://127.0.0.1:4100');
+    expect(config.instagram.graphUrl).toBe('http://127.0.0.1:4100/graph');
+  });
+
+  it('keeps INSTAGRAM_REDIRECT_URI byte for byte, trailing slash included', () => {
+    const config = parseEnv(env({ INSTAGRAM_REDIRECT_URI: 'https://vault.test/callback/' }));
+
+    expect(config.instagram.redirectUri).toBe('https://vault.test/callback/');
+  });
+});
