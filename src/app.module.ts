@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { loggerOptions } from './logging/logger.options.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
+import { WebhooksModule } from './webhooks/webhooks.module.js';
 
 export interface AppModuleOptions {
   config: AppConfig;
@@ -27,6 +28,7 @@ export class AppModule {
         AppConfigModule.forRoot(options.config),
         LoggerModule.forRoot(loggerOptions(options.config.log.level, options.logStream)),
         DatabaseModule,
+        WebhooksModule,
         HealthModule,
         AuthModule,
         TokensModule,

@@ -12,6 +12,10 @@ const CONNECTION_KEYS = [
   'status',
   'expiresAt',
   'lastRefreshedAt',
+  'nextRefreshAt',
+  'refreshAttempts',
+  'lastRefreshError',
+  'lastRefreshErrorAt',
   'createdAt',
   'updatedAt',
 ].sort();
@@ -97,9 +101,18 @@ describe('Token vault', () => {
         status: 'active',
         expiresAt: expect.stringMatching(ISO_DATE),
         lastRefreshedAt: null,
+        nextRefreshAt: expect.stringMatching(ISO_DATE),
+        refreshAttempts: 0,
+        lastRefreshError: null,
+        lastRefreshErrorAt: null,
         createdAt: expect.stringMatching(ISO_DATE),
         updatedAt: expect.stringMatching(ISO_DATE),
       });
+      // The sweep refreshes it seven days (REFRESH_AHEAD_SECONDS) before it ends.
+      expect(
+        Date.parse(response.body.expiresAt as string) -
+          Date.parse(response.body.nextRefreshAt as string),
+      ).toBe(7 * DAY_MS);
       const expiresIn = Date.parse(response.body.expiresAt as string) - Date.now();
       expect(expiresIn).toBeGreaterThan(59 * DAY_MS);
       expect(expiresIn).toBeLessThanOrEqual(60 * DAY_MS);

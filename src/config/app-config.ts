@@ -28,6 +28,21 @@ export interface InstagramConfig {
   timeoutMs: number;
 }
 
+export interface RefreshConfig {
+  /** 0 turns the scheduled sweep off. */
+  sweepIntervalMs: number;
+  aheadSeconds: number;
+  minAgeSeconds: number;
+  concurrency: number;
+  /** How long a claimed token stays with its replica before another may take it. */
+  leaseMs: number;
+}
+
+export interface WebhookConfig {
+  url: string;
+  secret: string;
+}
+
 /** The whole validated configuration; built once at boot by parseEnv(). */
 export interface AppConfig {
   http: { port: number; host: string };
@@ -36,6 +51,9 @@ export interface AppConfig {
   vault: { encryptionKeys: EncryptionKeyConfig[] };
   apiKeys: ApiKeyConfig[];
   auth: { returnToOrigins: string[] };
+  refresh: RefreshConfig;
+  /** Unset when WEBHOOK_URL is. */
+  webhook?: WebhookConfig;
   log: { level: LogLevel };
   sandbox: boolean;
 }

@@ -5,6 +5,8 @@ import {
   type AppConfig,
   type EncryptionKeyConfig,
   LOG_LEVELS,
+  type RefreshConfig,
+  type WebhookConfig,
 } from './app-config.js';
 import { ConfigError } from './config.error.js';
 import { EnvReader, type RawEnv } from './env.parser.js';
@@ -64,9 +66,35 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     },
     apiKeys: parseApiKeys(read.required('API_KEYS', why)),
     auth: { returnToOrigins: read.list('AUTH_RETURN_TO_ORIGINS').map(parseOrigin) },
+    refresh: parseRefresh(read),
+    webhook: parseWebhook(read),
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     sandbox,
   };
+}
+
+function parseRefresh(read: EnvReader): RefreshConfig {
+  const timeoutMs = read.integer('INSTAGRAM_TIMEOUT_MS', 10000, 100, 120000);
+  return {
+    sweepIntervalMs: read.integer('REFRESH_SWEEP_INTERVAL_MS', 300000, 0, 86400000),
+    aheadSeconds: read.integer('REFRESH_AHEAD_SECONDS', 604800, 60, 5184000),
+    minAgeSeconds: read.integer('REFRESH_MIN_AGE_SECONDS', 86400, 0, 5184000),
+    concurrency: read.integer('REFRESH_CONCURRENCY', 8, 1, 256),
+    // One Instagram call is bounded by the timeout; the rest is two short database writes.
+    leaseMs: timeoutMs + 30000,
+  };
+}
+
+function parseWebhook(read: EnvReader): WebhookConfig | undefined {
+  const url = read.optional('WEBHOOK_URL');
+  if (url === undefined) {
+    return undefined;
+  }
+  const secret = read.required('WEBHOOK_SECRET', 'when WEBHOOK_URL is set');
+  if (secret.length < 16) {
+    throw new ConfigError('WEBHOOK_SECRET', 'must be at least 16 characters');
+  }
+  return { url: read.httpUrl('WEBHOOK_URL'), secret };
 }
 
 function withoutTrailingSlash(url: string): string {

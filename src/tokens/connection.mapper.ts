@@ -15,6 +15,13 @@ export function toConnectionDto(connection: ConnectionRecord, now = Date.now()):
     status: lapsed ? ConnectionStatus.expired : connection.status,
     expiresAt: connection.expiresAt?.toISOString() ?? null,
     lastRefreshedAt: connection.lastRefreshedAt?.toISOString() ?? null,
+    nextRefreshAt:
+      connection.status === ConnectionStatus.active && !lapsed
+        ? (connection.nextRefreshAt?.toISOString() ?? null)
+        : null,
+    refreshAttempts: connection.refreshAttempts,
+    lastRefreshError: connection.lastRefreshError,
+    lastRefreshErrorAt: connection.lastRefreshErrorAt?.toISOString() ?? null,
     createdAt: connection.createdAt.toISOString(),
     updatedAt: connection.updatedAt.toISOString(),
   };

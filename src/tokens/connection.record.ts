@@ -15,6 +15,10 @@ export interface ConnectionRecord {
   tokenIssuedAt: Date | null;
   expiresAt: Date | null;
   lastRefreshedAt: Date | null;
+  refreshAttempts: number;
+  nextRefreshAt: Date | null;
+  lastRefreshError: string | null;
+  lastRefreshErrorAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }

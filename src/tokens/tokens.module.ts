@@ -1,5 +1,8 @@
 import { Module } from '@nestjs/common';
 import { InstagramModule } from '../instagram/instagram.module.js';
+import { RefreshSweeper } from './refresh.sweeper.js';
+import { TokenRefresher } from './token-refresher.js';
+import { TokenSealer } from './token-sealer.js';
 import { TokensController } from './tokens.controller.js';
 import { TokensRepository } from './tokens.repository.js';
 import { TokensService } from './tokens.service.js';
@@ -7,7 +10,7 @@ import { TokensService } from './tokens.service.js';
 @Module({
   imports: [InstagramModule],
   controllers: [TokensController],
-  providers: [TokensService, TokensRepository],
-  exports: [TokensService],
+  providers: [TokensService, TokensRepository, TokenSealer, TokenRefresher, RefreshSweeper],
+  exports: [TokensService, TokensRepository, TokenSealer],
 })
 export class TokensModule {}

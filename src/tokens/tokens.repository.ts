@@ -1,6 +1,9 @@
 import { Injectable } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig, RefreshConfig } from '../config/app-config.js';
 import { PrismaService } from '../database/prisma.service.js';
-import { ConnectionStatus, type Prisma } from '../generated/prisma/client.js';
+import { ConnectionStatus, type Prisma, TokenKind } from '../generated/prisma/client.js';
+import { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import type { ConnectionRecord, ConnectionWithToken, StoredToken } from './connection.record.js';
 
 const CONNECTION_SELECT = {
@@ -15,6 +18,10 @@ const CONNECTION_SELECT = {
   tokenIssuedAt: true,
   expiresAt: true,
   lastRefreshedAt: true,
+  refreshAttempts: true,
+  nextRefreshAt: true,
+  lastRefreshError: true,
+  lastRefreshErrorAt: true,
   createdAt: true,
   updatedAt: true,
 } satisfies Prisma.ConnectionSelect;
@@ -39,9 +46,22 @@ export interface ProfileIds {
   professionalId?: string;
 }
 
+/** A fresh short-lived token is upgraded in the request; the sweep steps in after this. */
+const SHORT_LIVED_GRACE_MS = 60 * 1000;
+
+type UnusableStatus = typeof ConnectionStatus.invalid | typeof ConnectionStatus.expired;
+
 @Injectable()
 export class TokensRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  private readonly refresh: RefreshConfig;
+
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly outbox: WebhookOutbox,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.refresh = config.get('refresh', { infer: true });
+  }
 
   /** Stores a freshly consented token; a connection that existed comes back to life. */
   async upsertConsented(input: {
@@ -50,65 +70,213 @@ export class TokensRepository {
     scopes: string[];
     token: StoredToken;
   }): Promise<ConnectionRecord> {
-    const token = tokenColumns(input.token);
-    return this.prisma.connection.upsert({
-      where: { igUserId: input.igUserId },
-      create: {
-        igUserId: input.igUserId,
-        ownerId: input.ownerId ?? null,
-        scopes: input.scopes,
-        status: ConnectionStatus.active,
-        ...token,
-      },
-      update: {
+    const token = this.tokenColumns(input.token);
+    const fresh = {
+      scopes: input.scopes,
+      status: ConnectionStatus.active,
+      lastRefreshedAt: null,
+      ...NO_REFRESH_HISTORY,
+      ...token,
+    };
+    return this.prisma.$transaction(async (tx) => {
+      const connection = await tx.connection.upsert({
+        where: { igUserId: input.igUserId },
+        create: { igUserId: input.igUserId, ownerId: input.ownerId ?? null, ...fresh },
         // A flow without an owner keeps the owner a previous flow set.
-        ...(input.ownerId !== undefined ? { ownerId: input.ownerId } : {}),
-        scopes: input.scopes,
-        status: ConnectionStatus.active,
-        lastRefreshedAt: null,
-        ...token,
-      },
-      select: CONNECTION_SELECT,
+        update: { ...(input.ownerId !== undefined ? { ownerId: input.ownerId } : {}), ...fresh },
+        select: CONNECTION_SELECT,
+      });
+      await this.outbox.record(tx, 'connection.created', [connection]);
+      return connection;
     });
   }
 
   /**
    * Swaps in a newer token only if the stored one is still the one the caller started from
-   * (compared by issue time), so a slow refresh never overwrites a newer token.
+   * (compared by issue time) and, when given, the caller still holds the lease: a slow refresh
+   * never overwrites a newer token.
    */
-  async replaceToken(
-    igUserId: string,
-    expectedIssuedAt: Date | null,
-    token: StoredToken,
-    refreshed: boolean,
-  ): Promise<ConnectionRecord | null> {
-    const { count } = await this.prisma.connection.updateMany({
-      where: { igUserId, tokenIssuedAt: expectedIssuedAt, status: ConnectionStatus.active },
-      data: { ...tokenColumns(token), ...(refreshed ? { lastRefreshedAt: token.issuedAt } : {}) },
+  async replaceToken(input: {
+    igUserId: string;
+    expectedIssuedAt: Date | null;
+    leaseOwner?: string;
+    token: StoredToken;
+    /** False for the upgrade right after consent, which is not a refresh. */
+    refreshed: boolean;
+  }): Promise<ConnectionRecord | null> {
+    return this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.connection.updateMany({
+        where: {
+          igUserId: input.igUserId,
+          tokenIssuedAt: input.expectedIssuedAt,
+          status: ConnectionStatus.active,
+          ...(input.leaseOwner !== undefined ? { leaseOwner: input.leaseOwner } : {}),
+        },
+        data: {
+          ...this.tokenColumns(input.token),
+          ...(input.refreshed ? { lastRefreshedAt: input.token.issuedAt } : {}),
+          ...NO_REFRESH_HISTORY,
+        },
+      });
+      if (count !== 1) {
+        return null;
+      }
+      const connection = await tx.connection.findUniqueOrThrow({
+        where: { igUserId: input.igUserId },
+        select: CONNECTION_SELECT,
+      });
+      await this.outbox.record(tx, 'connection.refreshed', [connection]);
+      return connection;
     });
-    return count === 1 ? this.find(igUserId) : null;
   }
 
-  async updateProfile(igUserId: string, profile: ProfileIds): Promise<ConnectionRecord | null> {
+  async updateProfile(igUserId: string, profile: ProfileIds): Promise<void> {
     const data = Object.fromEntries(
       Object.entries(profile).filter(([, value]) => value !== undefined),
     );
-    if (Object.keys(data).length === 0) {
-      return this.find(igUserId);
+    if (Object.keys(data).length > 0) {
+      await this.prisma.connection.updateMany({ where: { igUserId }, data });
     }
-    const { count } = await this.prisma.connection.updateMany({ where: { igUserId }, data });
-    return count === 1 ? this.find(igUserId) : null;
   }
 
   /** Marks a connection unusable (invalid or expired); its status only moves away from active. */
-  async markUnusable(
-    igUserId: string,
-    status: typeof ConnectionStatus.invalid | typeof ConnectionStatus.expired,
-  ): Promise<void> {
-    await this.prisma.connection.updateMany({
-      where: { igUserId, status: ConnectionStatus.active },
-      data: { status },
+  async markUnusable(igUserId: string, status: UnusableStatus, reason?: string): Promise<void> {
+    await this.prisma.$transaction(async (tx) => {
+      const { count } = await tx.connection.updateMany({
+        where: { igUserId, status: ConnectionStatus.active },
+        data: {
+          status,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+          nextRefreshAt: null,
+          ...(reason !== undefined
+            ? { lastRefreshError: reason, lastRefreshErrorAt: new Date() }
+            : {}),
+        },
+      });
+      if (count === 1) {
+        const connection = await tx.connection.findUniqueOrThrow({
+          where: { igUserId },
+          select: CONNECTION_SELECT,
+        });
+        await this.outbox.record(tx, `connection.${status}`, [connection]);
+      }
     });
+  }
+
+  /** Active connections whose token has run out become expired; answers how many. */
+  async expireLapsed(now = new Date()): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const lapsed = await tx.connection.findMany({
+        where: { status: ConnectionStatus.active, expiresAt: { lte: now } },
+        select: { igUserId: true },
+      });
+      if (lapsed.length === 0) {
+        return 0;
+      }
+      const ids = lapsed.map((row) => row.igUserId);
+      await tx.connection.updateMany({
+        where: { igUserId: { in: ids }, status: ConnectionStatus.active },
+        data: { status: ConnectionStatus.expired, leaseOwner: null, leaseExpiresAt: null },
+      });
+      const expired = await tx.connection.findMany({
+        where: { igUserId: { in: ids } },
+        select: CONNECTION_SELECT,
+      });
+      await this.outbox.record(tx, 'connection.expired', expired);
+      return expired.length;
+    });
+  }
+
+  /**
+   * Claims tokens due for refresh for one replica: active, unexpired, not leased, and past
+   * their next_refresh_at (set at every token write: soon for a short-lived token to upgrade,
+   * the start of the refresh window for a long-lived one, a back-off after a failure).
+   * SKIP LOCKED keeps two replicas off the same rows.
+   */
+  async claimDueForRefresh(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+  ): Promise<ConnectionWithToken[]> {
+    const claimed = await this.prisma.$queryRaw<{ ig_user_id: string }[]>`
+      UPDATE connections
+      SET lease_owner = ${owner}, lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000})
+      WHERE ig_user_id IN (
+        SELECT ig_user_id FROM connections
+        WHERE status = 'active' AND token_ciphertext IS NOT NULL AND expires_at > now()
+          AND (lease_expires_at IS NULL OR lease_expires_at <= now())
+          AND (next_refresh_at <= now()
+            -- also due by today's settings, unless a failure set a back-off
+            OR (refresh_attempts = 0 AND token_kind = 'long_lived'
+              AND expires_at <= now() + make_interval(secs => ${this.refresh.aheadSeconds})
+              AND token_issued_at <= now() - make_interval(secs => ${this.refresh.minAgeSeconds})))
+        ORDER BY expires_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING ig_user_id`;
+    if (claimed.length === 0) {
+      return [];
+    }
+    return this.prisma.connection.findMany({
+      where: { igUserId: { in: claimed.map((row) => row.ig_user_id) }, leaseOwner: owner },
+      select: WITH_TOKEN_SELECT,
+    });
+  }
+
+  /** Claims one connection for an on-demand refresh; null when another refresh holds it. */
+  async claimOne(
+    igUserId: string,
+    owner: string,
+    leaseMs: number,
+  ): Promise<ConnectionWithToken | null> {
+    const claimed = await this.prisma.$queryRaw<{ ig_user_id: string }[]>`
+      UPDATE connections
+      SET lease_owner = ${owner}, lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000})
+      WHERE ig_user_id = ${igUserId}
+        AND (lease_expires_at IS NULL OR lease_expires_at <= now())
+      RETURNING ig_user_id`;
+    if (claimed.length === 0) {
+      return null;
+    }
+    return this.prisma.connection.findUnique({ where: { igUserId }, select: WITH_TOKEN_SELECT });
+  }
+
+  /** A failed attempt: counted, its reason kept (no secrets), the next try pushed back. */
+  async recordRefreshFailure(input: {
+    igUserId: string;
+    leaseOwner: string;
+    error: string;
+    nextRefreshAt: Date | null;
+    countAttempt: boolean;
+  }): Promise<void> {
+    await this.prisma.connection.updateMany({
+      where: { igUserId: input.igUserId, leaseOwner: input.leaseOwner },
+      data: {
+        ...(input.countAttempt ? { refreshAttempts: { increment: 1 } } : {}),
+        ...(input.nextRefreshAt !== null ? { nextRefreshAt: input.nextRefreshAt } : {}),
+        lastRefreshError: input.error.slice(0, 500),
+        lastRefreshErrorAt: new Date(),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      },
+    });
+  }
+
+  async releaseLease(igUserId: string, owner: string): Promise<void> {
+    await this.prisma.connection.updateMany({
+      where: { igUserId, leaseOwner: owner },
+      data: { leaseOwner: null, leaseExpiresAt: null },
+    });
+  }
+
+  /** Gives up every lease this replica holds (shutdown), so another takes over at once. */
+  async releaseAllLeases(owner: string): Promise<number> {
+    const { count } = await this.prisma.connection.updateMany({
+      where: { leaseOwner: owner },
+      data: { leaseOwner: null, leaseExpiresAt: null },
+    });
+    return count;
   }
 
   find(igUserId: string): Promise<ConnectionRecord | null> {
@@ -133,8 +301,39 @@ export class TokensRepository {
   }
 
   async delete(igUserId: string): Promise<boolean> {
-    const { count } = await this.prisma.connection.deleteMany({ where: { igUserId } });
-    return count === 1;
+    return this.prisma.$transaction(async (tx) => {
+      const connection = await tx.connection.findUnique({
+        where: { igUserId },
+        select: CONNECTION_SELECT,
+      });
+      if (connection === null) {
+        return false;
+      }
+      await tx.connection.delete({ where: { igUserId } });
+      await this.outbox.record(tx, 'connection.deleted', [connection]);
+      return true;
+    });
+  }
+
+  private tokenColumns(token: StoredToken) {
+    return {
+      tokenKind: token.kind,
+      tokenCiphertext: new Uint8Array(token.ciphertext),
+      tokenKeyId: token.keyId,
+      tokenIssuedAt: token.issuedAt,
+      expiresAt: token.expiresAt,
+      nextRefreshAt: this.firstRefreshAt(token),
+    };
+  }
+
+  /** When the sweep should first refresh a token just stored. */
+  private firstRefreshAt(token: StoredToken): Date {
+    const issuedAt = token.issuedAt.getTime();
+    if (token.kind === TokenKind.short_lived) {
+      return new Date(issuedAt + SHORT_LIVED_GRACE_MS);
+    }
+    const windowOpens = token.expiresAt.getTime() - this.refresh.aheadSeconds * 1000;
+    return new Date(Math.max(windowOpens, issuedAt + this.refresh.minAgeSeconds * 1000));
   }
 
   async recordReveal(igUserId: string, apiKeyName: string): Promise<void> {
@@ -142,12 +341,10 @@ export class TokensRepository {
   }
 }
 
-function tokenColumns(token: StoredToken) {
-  return {
-    tokenKind: token.kind,
-    tokenCiphertext: new Uint8Array(token.ciphertext),
-    tokenKeyId: token.keyId,
-    tokenIssuedAt: token.issuedAt,
-    expiresAt: token.expiresAt,
-  };
-}
+const NO_REFRESH_HISTORY = {
+  refreshAttempts: 0,
+  lastRefreshError: null,
+  lastRefreshErrorAt: null,
+  leaseOwner: null,
+  leaseExpiresAt: null,
+};

@@ -9,15 +9,13 @@ import {
   type ConnectionRecord,
   ConnectionStatus,
   type ConnectionWithToken,
-  type StoredToken,
   TokenKind,
 } from './connection.record.js';
-import { TokenCipher } from './token-cipher.js';
+import { describeFailure, TokenRefresher } from './token-refresher.js';
+import { TokenSealer } from './token-sealer.js';
 import { type ConnectionFilter, TokensRepository } from './tokens.repository.js';
 
 const SHORT_LIVED_SECONDS = 60 * 60;
-/** Instagram refuses to refresh a long-lived token younger than this. */
-export const MIN_REFRESH_AGE_MS = 24 * 60 * 60 * 1000;
 const PROFILE_FIELDS = ['id', 'user_id', 'username'];
 
 export interface UsableToken {
@@ -35,16 +33,18 @@ export interface RevealedToken {
 @Injectable()
 export class TokensService {
   private readonly logger = new Logger(TokensService.name);
-  private readonly cipher: TokenCipher;
   private readonly userFields: string[];
+  private readonly minRefreshAgeMs: number;
 
   constructor(
     private readonly repository: TokensRepository,
     private readonly instagram: InstagramClient,
+    private readonly sealer: TokenSealer,
+    private readonly refresher: TokenRefresher,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.cipher = new TokenCipher(config.get('vault', { infer: true }).encryptionKeys);
     this.userFields = config.get('instagram', { infer: true }).userFields;
+    this.minRefreshAgeMs = config.get('refresh', { infer: true }).minAgeSeconds * 1000;
   }
 
   /**
@@ -57,19 +57,13 @@ export class TokensService {
     requestedScopes: string[];
   }): Promise<ConnectionRecord> {
     const { userId: igUserId, accessToken } = input.token;
-    const shortLived = this.sealToken(
-      igUserId,
-      accessToken,
-      TokenKind.short_lived,
-      SHORT_LIVED_SECONDS,
-    );
-    let connection = await this.repository.upsertConsented({
+    const connection = await this.repository.upsertConsented({
       igUserId,
       ownerId: input.ownerId,
       scopes: input.token.permissions ?? input.requestedScopes,
-      token: shortLived,
+      token: this.sealer.seal(igUserId, accessToken, TokenKind.short_lived, SHORT_LIVED_SECONDS),
     });
-    connection = (await this.upgrade(connection, accessToken, false)) ?? connection;
+    await this.upgradeAfterConsent(connection, accessToken);
     await this.learnProfileQuietly(connection, accessToken);
     return (await this.repository.find(igUserId)) ?? connection;
   }
@@ -95,35 +89,31 @@ export class TokensService {
 
   /** Refreshes now: upgrades a short-lived token, or renews a long-lived one Instagram allows. */
   async refreshNow(igUserId: string): Promise<ConnectionRecord> {
-    const { connection, accessToken } = await this.usableToken(igUserId);
-    if (connection.tokenKind === TokenKind.short_lived) {
-      return (await this.upgrade(connection, accessToken, true)) ?? this.getConnection(igUserId);
-    }
-    const allowedFrom = new Date((connection.tokenIssuedAt?.getTime() ?? 0) + MIN_REFRESH_AGE_MS);
-    if (allowedFrom.getTime() > Date.now()) {
+    await this.usableToken(igUserId);
+    const claimed = await this.repository.claimOne(
+      igUserId,
+      this.refresher.owner,
+      this.refresher.leaseMs,
+    );
+    if (claimed === null) {
       throw new AppError(
-        ErrorCode.RefreshNotAllowed,
-        `Instagram refreshes long-lived tokens once they are 24 hours old; this one can be refreshed from ${allowedFrom.toISOString()}.`,
-        { retryAfterSeconds: (allowedFrom.getTime() - Date.now()) / 1000 },
+        ErrorCode.RefreshInProgress,
+        `The token of ${igUserId} is being refreshed right now; read the connection in a moment.`,
+        { retryAfterSeconds: 5 },
       );
     }
-    const renewed = await this.callInstagram(connection, () =>
-      this.instagram.refreshLongLived(accessToken),
-    );
-    const stored = this.sealToken(
-      igUserId,
-      renewed.accessToken,
-      TokenKind.long_lived,
-      renewed.expiresInSeconds,
-    );
-    const replaced = await this.repository.replaceToken(
-      igUserId,
-      connection.tokenIssuedAt,
-      stored,
-      true,
-    );
-    this.logger.log({ igUserId, replaced: replaced !== null }, 'long-lived token refreshed');
-    return replaced ?? this.getConnection(igUserId);
+    if (claimed.tokenKind === TokenKind.long_lived) {
+      const allowedFrom = (claimed.tokenIssuedAt?.getTime() ?? 0) + this.minRefreshAgeMs;
+      if (allowedFrom > Date.now()) {
+        await this.repository.releaseLease(igUserId, this.refresher.owner);
+        throw new AppError(
+          ErrorCode.RefreshNotAllowed,
+          `Instagram refreshes long-lived tokens once they are 24 hours old; this one can be refreshed from ${new Date(allowedFrom).toISOString()}.`,
+          { retryAfterSeconds: (allowedFrom - Date.now()) / 1000 },
+        );
+      }
+    }
+    return this.refresher.refreshClaimed(claimed, 'on_demand');
   }
 
   async deleteConnection(igUserId: string): Promise<void> {
@@ -143,22 +133,17 @@ export class TokensService {
       await this.repository.markUnusable(igUserId, ConnectionStatus.expired);
       connection.status = ConnectionStatus.expired;
     }
-    if (
-      connection.status !== ConnectionStatus.active ||
-      connection.tokenCiphertext === null ||
-      connection.tokenKeyId === null
-    ) {
+    if (connection.status !== ConnectionStatus.active) {
       throw new AppError(
         ErrorCode.ConnectionNotActive,
         `The connection of ${igUserId} is ${connection.status}; the person must authorize again.`,
         { extensions: { connectionStatus: connection.status } },
       );
     }
-    const accessToken = this.cipher.open(
-      { keyId: connection.tokenKeyId, ciphertext: Buffer.from(connection.tokenCiphertext) },
-      igUserId,
-    );
-    return { connection: withoutToken(connection), accessToken };
+    return {
+      connection: withoutToken(connection),
+      accessToken: this.sealer.openStored(connection),
+    };
   }
 
   /**
@@ -171,7 +156,7 @@ export class TokensService {
     } catch (error) {
       if (error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid) {
         const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
-        await this.repository.markUnusable(connection.igUserId, status);
+        await this.repository.markUnusable(connection.igUserId, status, describeFailure(error));
         this.logger.warn(
           {
             igUserId: connection.igUserId,
@@ -197,41 +182,33 @@ export class TokensService {
       appScopedId: node.id !== connection.appScopedId ? node.id : undefined,
       professionalId: node.userId !== connection.professionalId ? node.userId : undefined,
     };
-    if (Object.values(changes).some((value) => value !== undefined)) {
-      await this.repository.updateProfile(connection.igUserId, changes);
-    }
+    await this.repository.updateProfile(connection.igUserId, changes);
   }
 
-  private async upgrade(
+  private async upgradeAfterConsent(
     connection: ConnectionRecord,
     shortLivedToken: string,
-    failLoudly: boolean,
-  ): Promise<ConnectionRecord | null> {
+  ): Promise<void> {
     try {
       const longLived = await this.callInstagram(connection, () =>
         this.instagram.exchangeForLongLived(shortLivedToken),
       );
-      const stored = this.sealToken(
-        connection.igUserId,
-        longLived.accessToken,
-        TokenKind.long_lived,
-        longLived.expiresInSeconds,
-      );
-      return await this.repository.replaceToken(
-        connection.igUserId,
-        connection.tokenIssuedAt,
-        stored,
-        failLoudly,
-      );
+      await this.repository.replaceToken({
+        igUserId: connection.igUserId,
+        expectedIssuedAt: connection.tokenIssuedAt,
+        token: this.sealer.seal(
+          connection.igUserId,
+          longLived.accessToken,
+          TokenKind.long_lived,
+          longLived.expiresInSeconds,
+        ),
+        refreshed: false,
+      });
     } catch (error) {
-      if (failLoudly) {
-        throw error;
-      }
       this.logger.warn(
-        { igUserId: connection.igUserId, failure: describe(error) },
+        { igUserId: connection.igUserId, failure: describeFailure(error) },
         'long-lived exchange failed; the short-lived token is kept and a refresh will upgrade it',
       );
-      return null;
     }
   }
 
@@ -246,25 +223,10 @@ export class TokensService {
       await this.learnProfile(connection, await this.instagram.getUserNode(accessToken, fields));
     } catch (error) {
       this.logger.warn(
-        { igUserId: connection.igUserId, failure: describe(error) },
+        { igUserId: connection.igUserId, failure: describeFailure(error) },
         'could not read the profile after connecting; it is learned on the first user read',
       );
     }
-  }
-
-  private sealToken(
-    igUserId: string,
-    token: string,
-    kind: TokenKind,
-    lifetimeSeconds: number,
-  ): StoredToken {
-    const issuedAt = new Date();
-    return {
-      kind,
-      ...this.cipher.seal(token, igUserId),
-      issuedAt,
-      expiresAt: new Date(issuedAt.getTime() + lifetimeSeconds * 1000),
-    };
   }
 }
 
@@ -282,10 +244,4 @@ function notFound(igUserId: string): AppError {
     ErrorCode.ConnectionNotFound,
     `No connection for Instagram user ${igUserId}.`,
   );
-}
-
-function describe(error: unknown): string {
-  return error instanceof InstagramError || error instanceof AppError
-    ? error.message
-    : 'unexpected error';
 }

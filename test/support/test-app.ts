@@ -82,6 +82,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     ].join(','),
     AUTH_RETURN_TO_ORIGINS: RETURN_ORIGIN,
     LOG_LEVEL: 'debug',
+    // Sweeps run only when a test asks (app.get(RefreshSweeper).sweepOnce()) or sets this.
+    REFRESH_SWEEP_INTERVAL_MS: '0',
     ...env,
   });
   const logs: string[] = [];

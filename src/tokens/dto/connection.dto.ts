@@ -35,6 +35,21 @@ export class ConnectionDto {
   @ApiProperty({ type: String, format: 'date-time', nullable: true })
   lastRefreshedAt!: string | null;
 
+  /** When the service will next try to refresh (or upgrade) the token; null when it will not. */
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  nextRefreshAt!: string | null;
+
+  /** Failed refresh attempts since the last success. */
+  @ApiProperty({ example: 0 })
+  refreshAttempts!: number;
+
+  /** Why the last refresh failed (never a secret); null after a success. */
+  @ApiProperty({ type: String, nullable: true, example: null })
+  lastRefreshError!: string | null;
+
+  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  lastRefreshErrorAt!: string | null;
+
   @ApiProperty({ type: String, format: 'date-time' })
   createdAt!: string;
 

@@ -1,0 +1,116 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import type { AppConfig, RefreshConfig } from '../config/app-config.js';
+import { TokenRefresher } from './token-refresher.js';
+import { TokensRepository } from './tokens.repository.js';
+
+/** The first sweep comes soon after boot: a token may be close to its end right now. */
+const FIRST_SWEEP_DELAY_MS = 5000;
+
+export interface SweepReport {
+  expired: number;
+  refreshed: number;
+  failed: number;
+  durationMs: number;
+}
+
+/**
+ * Every REFRESH_SWEEP_INTERVAL_MS: expires lapsed connections, then claims due tokens in
+ * batches of REFRESH_CONCURRENCY (so at most that many calls to Instagram at once) and
+ * refreshes them. Claims are leases in PostgreSQL, so any number of replicas may sweep.
+ */
+@Injectable()
+export class RefreshSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(RefreshSweeper.name);
+  private readonly settings: RefreshConfig;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SweepReport> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly repository: TokensRepository,
+    private readonly refresher: TokenRefresher,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.settings = config.get('refresh', { infer: true });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.settings.sweepIntervalMs > 0) {
+      this.schedule(Math.min(FIRST_SWEEP_DELAY_MS, this.settings.sweepIntervalMs));
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+    await this.repository.releaseAllLeases(this.refresher.owner).catch(() => undefined);
+  }
+
+  /** One sweep; concurrent calls share the sweep already running. */
+  sweepOnce(): Promise<SweepReport> {
+    this.running ??= this.sweep().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) {
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.sweepOnce()
+        .catch((error: unknown) => this.logger.error({ err: error }, 'refresh sweep failed'))
+        .finally(() => this.schedule(this.settings.sweepIntervalMs));
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async sweep(): Promise<SweepReport> {
+    const startedAt = Date.now();
+    const report = { expired: await this.repository.expireLapsed(), refreshed: 0, failed: 0 };
+    const seen = new Set<string>();
+    while (!this.stopped) {
+      const batch = await this.repository.claimDueForRefresh(
+        this.refresher.owner,
+        this.refresher.leaseMs,
+        this.settings.concurrency,
+      );
+      const fresh = batch.filter((connection) => !seen.has(connection.igUserId));
+      if (fresh.length === 0) {
+        await Promise.all(
+          batch.map((connection) =>
+            this.repository.releaseLease(connection.igUserId, this.refresher.owner),
+          ),
+        );
+        break;
+      }
+      await Promise.all(
+        batch.map(async (connection) => {
+          if (seen.has(connection.igUserId)) {
+            return this.repository.releaseLease(connection.igUserId, this.refresher.owner);
+          }
+          seen.add(connection.igUserId);
+          try {
+            await this.refresher.refreshClaimed(connection, 'scheduled');
+            report.refreshed += 1;
+          } catch {
+            report.failed += 1;
+          }
+        }),
+      );
+    }
+    const result = { ...report, durationMs: Date.now() - startedAt };
+    if (result.expired + result.refreshed + result.failed > 0) {
+      this.logger.log(result, 'refresh sweep done');
+    }
+    return result;
+  }
+}

@@ -1,0 +1,148 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { AppError, ErrorCode } from '../common/app-error.js';
+import { backoffDelayMs } from '../common/backoff.js';
+import { newReplicaId } from '../common/replica-id.js';
+import type { AppConfig } from '../config/app-config.js';
+import { InstagramClient } from '../instagram/instagram.client.js';
+import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
+import {
+  type ConnectionRecord,
+  ConnectionStatus,
+  type ConnectionWithToken,
+  TokenKind,
+} from './connection.record.js';
+import { TokenSealer } from './token-sealer.js';
+import { TokensRepository } from './tokens.repository.js';
+
+const RETRY_BASE_MS = 60 * 1000;
+const RETRY_CAP_MS = 6 * 60 * 60 * 1000;
+/** A token close to its end is retried at least this often, whatever the back-off says. */
+const LAST_CHANCE_MARGIN_MS = 10 * 60 * 1000;
+
+export type RefreshMode = 'scheduled' | 'on_demand';
+
+/**
+ * Refreshes one connection this replica holds the lease on: upgrades a short-lived token or
+ * renews a long-lived one, then stores the new token, or records why it could not.
+ */
+@Injectable()
+export class TokenRefresher {
+  private readonly logger = new Logger(TokenRefresher.name);
+  /** This app instance's name in leases. */
+  readonly owner = newReplicaId();
+  readonly leaseMs: number;
+
+  constructor(
+    private readonly repository: TokensRepository,
+    private readonly instagram: InstagramClient,
+    private readonly sealer: TokenSealer,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.leaseMs = config.get('refresh', { infer: true }).leaseMs;
+  }
+
+  async refreshClaimed(
+    connection: ConnectionWithToken,
+    mode: RefreshMode,
+  ): Promise<ConnectionRecord> {
+    const { igUserId } = connection;
+    try {
+      const current = this.sealer.openStored(connection);
+      const renewed =
+        connection.tokenKind === TokenKind.short_lived
+          ? await this.instagram.exchangeForLongLived(current)
+          : await this.instagram.refreshLongLived(current);
+      const replaced = await this.repository.replaceToken({
+        igUserId,
+        expectedIssuedAt: connection.tokenIssuedAt,
+        leaseOwner: this.owner,
+        token: this.sealer.seal(
+          igUserId,
+          renewed.accessToken,
+          TokenKind.long_lived,
+          renewed.expiresInSeconds,
+        ),
+        refreshed: true,
+      });
+      if (replaced === null) {
+        // Deleted, revoked or replaced meanwhile: what is stored now is newer than our result.
+        await this.repository.releaseLease(igUserId, this.owner);
+        this.logger.warn(
+          { igUserId, mode },
+          'refresh result discarded: the connection changed meanwhile',
+        );
+        return (await this.repository.find(igUserId)) ?? connection;
+      }
+      this.logger.log(
+        { igUserId, mode, from: connection.tokenKind, expiresAt: replaced.expiresAt },
+        'token refreshed',
+      );
+      return replaced;
+    } catch (error) {
+      await this.recordFailure(connection, mode, error);
+      throw error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid
+        ? tokenRejected(igUserId, error)
+        : error;
+    }
+  }
+
+  private async recordFailure(
+    connection: ConnectionWithToken,
+    mode: RefreshMode,
+    error: unknown,
+  ): Promise<void> {
+    const { igUserId } = connection;
+    const reason = describeFailure(error);
+    if (error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid) {
+      const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
+      await this.repository.markUnusable(igUserId, status, reason);
+      this.logger.warn(
+        { igUserId, mode, reason },
+        `Instagram rejected the token; connection marked ${status}`,
+      );
+      return;
+    }
+    const attempts = connection.refreshAttempts + 1;
+    const nextRefreshAt = mode === 'scheduled' ? this.nextAttempt(connection, attempts) : null;
+    await this.repository.recordRefreshFailure({
+      igUserId,
+      leaseOwner: this.owner,
+      error: reason,
+      nextRefreshAt,
+      countAttempt: true,
+    });
+    this.logger.warn({ igUserId, mode, attempts, reason, nextRefreshAt }, 'token refresh failed');
+  }
+
+  private nextAttempt(connection: ConnectionRecord, attempts: number): Date {
+    const now = Date.now();
+    let next = now + backoffDelayMs(attempts, RETRY_BASE_MS, RETRY_CAP_MS);
+    const expiresAt = connection.expiresAt?.getTime();
+    if (expiresAt !== undefined && next > expiresAt - LAST_CHANCE_MARGIN_MS) {
+      next = Math.max(now + RETRY_BASE_MS, expiresAt - LAST_CHANCE_MARGIN_MS);
+    }
+    return new Date(next);
+  }
+}
+
+function tokenRejected(igUserId: string, error: InstagramError): AppError {
+  const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
+  return new AppError(
+    ErrorCode.InstagramTokenInvalid,
+    `Instagram no longer accepts the token of ${igUserId} (${error.details.message}); the connection is now ${status} and the person must authorize again.`,
+    { cause: error, extensions: { connectionStatus: status } },
+  );
+}
+
+/** A failure in words fit to store and log: never a token. */
+export function describeFailure(error: unknown): string {
+  if (error instanceof InstagramError) {
+    const code = error.details.code !== undefined ? ` (code ${error.details.code})` : '';
+    return `${error.failure}${code}: ${error.details.message}`;
+  }
+  if (error instanceof AppError) {
+    return `${error.code}: ${error.detail}`;
+  }
+  return 'unexpected error';
+}

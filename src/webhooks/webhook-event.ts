@@ -1,0 +1,19 @@
+import type { ConnectionDto } from '../tokens/dto/connection.dto.js';
+
+export const WEBHOOK_EVENT_TYPES = [
+  'connection.created',
+  'connection.refreshed',
+  'connection.invalid',
+  'connection.expired',
+  'connection.revoked',
+  'connection.deleted',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/** The JSON body a webhook receiver gets; never holds a token. */
+export interface WebhookEventBody {
+  id: string;
+  type: WebhookEventType;
+  createdAt: string;
+  data: { connection: ConnectionDto };
+}

@@ -1,0 +1,60 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service.js';
+import type { WebhookEventBody } from './webhook-event.js';
+
+export interface ClaimedWebhookEvent {
+  id: string;
+  attempts: number;
+  body: WebhookEventBody;
+}
+
+@Injectable()
+export class WebhookEventsRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /** Takes due events for this replica; others skip them until the lease runs out. */
+  async claimDue(owner: string, leaseMs: number, limit: number): Promise<ClaimedWebhookEvent[]> {
+    const rows = await this.prisma.$queryRaw<{ id: string; attempts: number; payload: unknown }[]>`
+      UPDATE webhook_events
+      SET lease_owner = ${owner}, lease_expires_at = now() + make_interval(secs => ${leaseMs / 1000})
+      WHERE id IN (
+        SELECT id FROM webhook_events
+        WHERE delivered_at IS NULL AND failed_at IS NULL AND next_attempt_at <= now()
+          AND (lease_expires_at IS NULL OR lease_expires_at <= now())
+        ORDER BY created_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING id::text AS id, attempts, payload`;
+    return rows.map((row) => ({
+      id: row.id,
+      attempts: row.attempts,
+      body: row.payload as WebhookEventBody,
+    }));
+  }
+
+  async markDelivered(id: string, owner: string): Promise<void> {
+    await this.prisma.webhookEvent.updateMany({
+      where: { id, leaseOwner: owner },
+      data: { deliveredAt: new Date(), leaseOwner: null, leaseExpiresAt: null, lastError: null },
+    });
+  }
+
+  /** Records a failed attempt; with no next attempt the event is given up on. */
+  async markAttemptFailed(
+    id: string,
+    owner: string,
+    error: string,
+    nextAttemptAt: Date | null,
+  ): Promise<void> {
+    await this.prisma.webhookEvent.updateMany({
+      where: { id, leaseOwner: owner },
+      data: {
+        attempts: { increment: 1 },
+        lastError: error.slice(0, 500),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+        ...(nextAttemptAt === null ? { failedAt: new Date() } : { nextAttemptAt }),
+      },
+    });
+  }
+}

@@ -1,0 +1,129 @@
+import {
+  Injectable,
+  Logger,
+  type OnApplicationBootstrap,
+  type OnApplicationShutdown,
+} from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { backoffDelayMs } from '../common/backoff.js';
+import { newReplicaId } from '../common/replica-id.js';
+import type { AppConfig, WebhookConfig } from '../config/app-config.js';
+import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
+import { type ClaimedWebhookEvent, WebhookEventsRepository } from './webhook-events.repository.js';
+
+const POLL_INTERVAL_MS = 1000;
+const BATCH_SIZE = 16;
+const DELIVERY_TIMEOUT_MS = 10000;
+const LEASE_MS = DELIVERY_TIMEOUT_MS + 20000;
+const MAX_ATTEMPTS = 20;
+const RETRY_BASE_MS = 5000;
+const RETRY_CAP_MS = 60 * 60 * 1000;
+
+/**
+ * Delivers the outbox at least once: claims due events (any replica may), POSTs each signed,
+ * and retries failures with growing, jittered back-off. Never on a request's or sweep's path.
+ */
+@Injectable()
+export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger(WebhookDispatcher.name);
+  private readonly owner = newReplicaId();
+  private readonly webhook: WebhookConfig | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<number> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly events: WebhookEventsRepository,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.webhook = config.get('webhook', { infer: true });
+  }
+
+  onApplicationBootstrap(): void {
+    if (this.webhook !== undefined) {
+      this.schedule(POLL_INTERVAL_MS);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  /** One pass: delivers what is due now; answers how many events it tried. */
+  dispatchDue(): Promise<number> {
+    this.running ??= this.deliverBatch().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) {
+      return;
+    }
+    this.timer = setTimeout(() => {
+      this.dispatchDue()
+        .then((tried) => this.schedule(tried === BATCH_SIZE ? 0 : POLL_INTERVAL_MS))
+        .catch((error: unknown) => {
+          this.logger.error({ err: error }, 'webhook dispatch failed');
+          this.schedule(POLL_INTERVAL_MS);
+        });
+    }, delayMs);
+    this.timer.unref();
+  }
+
+  private async deliverBatch(): Promise<number> {
+    if (this.webhook === undefined) {
+      return 0;
+    }
+    const webhook = this.webhook;
+    const claimed = await this.events.claimDue(this.owner, LEASE_MS, BATCH_SIZE);
+    await Promise.all(claimed.map((event) => this.deliver(webhook, event)));
+    return claimed.length;
+  }
+
+  private async deliver(webhook: WebhookConfig, event: ClaimedWebhookEvent): Promise<void> {
+    const body = JSON.stringify(event.body);
+    let failure: string | undefined;
+    try {
+      const response = await fetch(webhook.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'instagram-token-vault',
+          'x-vault-event-id': event.id,
+          'x-vault-event-type': event.body.type,
+          [SIGNATURE_HEADER]: signWebhookBody(body, webhook.secret),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+      });
+      await response.body?.cancel();
+      if (response.status < 200 || response.status >= 300) {
+        failure = `HTTP ${response.status}`;
+      }
+    } catch (error) {
+      failure = error instanceof Error ? `${error.name}: ${error.message}` : 'delivery failed';
+    }
+    if (failure === undefined) {
+      await this.events.markDelivered(event.id, this.owner);
+      this.logger.debug({ eventId: event.id, type: event.body.type }, 'webhook delivered');
+      return;
+    }
+    const attempt = event.attempts + 1;
+    const next =
+      attempt >= MAX_ATTEMPTS
+        ? null
+        : new Date(Date.now() + backoffDelayMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
+    await this.events.markAttemptFailed(event.id, this.owner, failure, next);
+    this.logger.warn(
+      { eventId: event.id, type: event.body.type, attempt, failure, nextAttemptAt: next },
+      next === null
+        ? 'webhook given up after the last attempt'
+        : 'webhook delivery failed; will retry',
+    );
+  }
+}
