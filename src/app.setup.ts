@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { AppError, ErrorCode } from './common/app-error.js';
 import { ProblemFilter } from './common/problem.filter.js';
+import { requestIdFor } from './logging/request-id.js';
 
 /** Small bodies only: the largest legitimate one is a code exchange of a few kilobytes. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -15,7 +16,12 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
-    new FastifyAdapter({ bodyLimit: BODY_LIMIT_BYTES, trustProxy: true }),
+    new FastifyAdapter({
+      bodyLimit: BODY_LIMIT_BYTES,
+      trustProxy: options.config.http.trustProxy,
+      requestIdHeader: false,
+      genReqId: requestIdFor,
+    }),
     { bufferLogs: true },
   );
   app.useLogger(app.get(Logger));
@@ -33,6 +39,13 @@ export function configureApp(app: NestFastifyApplication): void {
     }),
   );
   app.useGlobalFilters(new ProblemFilter());
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', (request, reply, done) => {
+      void reply.header('x-request-id', request.id);
+      done();
+    });
   app.useSecurityHeaders({ contentSecurityPolicy: false });
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',

@@ -67,3 +67,44 @@ describe('OAuth flow', () => {
     expect(back.searchParams.get('ig_user_id')).toMatch(/^\d+$/);
   });
 });
+
+describe('OAuth flow under concurrency and failure', () => {
+  const test = useTestApp();
+
+  it('lets exactly one of five simultaneous callbacks with the same state through', async () => {
+    const started = await test.http.get('/auth/instagram/authorize').expect(302);
+    const redirect = await consent(started.headers.location as string);
+    test.emulator.resetCalls();
+    const responses = await Promise.all(
+      Array.from({ length: 5 }, () => test.http.get(callbackPath(redirect))),
+    );
+    const statuses = responses.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, 400, 400, 400, 400]);
+    expect(responses.filter((response) => response.status === 400).map((r) => r.body.code)).toEqual(
+      ['invalid_state', 'invalid_state', 'invalid_state', 'invalid_state'],
+    );
+    expect(test.emulator.calls.filter((call) => call.operation === 'exchange_code')).toHaveLength(
+      1,
+    );
+  });
+
+  it('sends the person back to the return URL with internal_error when storing fails', async () => {
+    const started = await test.http
+      .post('/auth/instagram/authorization-urls')
+      .set(bearer(API_KEY.tokensWrite))
+      .send({ returnTo: `${RETURN_ORIGIN}/done` })
+      .expect(201);
+    const redirect = await consent(started.body.url as string);
+    // A constraint no new row can meet: the database refuses the write after the exchange.
+    await test.sql('ALTER TABLE connections ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID');
+    try {
+      const response = await test.http.get(callbackPath(redirect)).expect(302);
+      const back = new URL(response.headers.location as string);
+      expect(back.origin).toBe(RETURN_ORIGIN);
+      expect(back.searchParams.get('status')).toBe('error');
+      expect(back.searchParams.get('error')).toBe('internal_error');
+    } finally {
+      await test.sql('ALTER TABLE connections DROP CONSTRAINT refuse_writes');
+    }
+  });
+});

@@ -618,3 +618,50 @@ describe('Token vault', () => {
     });
   });
 });
+
+describe('Token vault under concurrency', () => {
+  const test = useTestApp();
+
+  it('lets one of two simultaneous refreshes call Instagram and answers the other refresh_in_progress', async () => {
+    const { igUserId } = await connectAccount(test);
+    await test.sql(
+      "UPDATE connections SET token_issued_at = now() - interval '25 hours' WHERE ig_user_id = $1",
+      [igUserId],
+    );
+    test.emulator.advanceClock(25 * 60 * 60 * 1000);
+    test.emulator.injectFault({ operation: 'refresh', kind: 'delay', ms: 300 });
+    test.emulator.resetCalls();
+    const [first, second] = await Promise.all([
+      test.http.post(`/tokens/${igUserId}/refresh`).set(bearer(API_KEY.tokensWrite)),
+      test.http.post(`/tokens/${igUserId}/refresh`).set(bearer(API_KEY.tokensWrite)),
+    ]);
+    expect([first.status, second.status].sort()).toEqual([200, 409]);
+    const refused = first.status === 409 ? first : second;
+    expect(refused.body.code).toBe('refresh_in_progress');
+    expect(test.emulator.calls.filter((call) => call.operation === 'refresh')).toHaveLength(1);
+  });
+
+  it('lists a lapsed active connection under expired, not active', async () => {
+    const ownerId = `lapsed-${Date.now()}`;
+    const { igUserId } = await connectAccount(test, { ownerId });
+    await test.sql(
+      "UPDATE connections SET expires_at = now() - interval '1 minute' WHERE ig_user_id = $1",
+      [igUserId],
+    );
+    const active = await test.http
+      .get(`/tokens?status=active&ownerId=${ownerId}`)
+      .set(bearer(API_KEY.tokensRead))
+      .expect(200);
+    expect(active.body.items).toEqual([]);
+    const expired = await test.http
+      .get(`/tokens?status=expired&ownerId=${ownerId}`)
+      .set(bearer(API_KEY.tokensRead))
+      .expect(200);
+    expect(
+      expired.body.items.map((item: { igUserId: string; status: string }) => [
+        item.igUserId,
+        item.status,
+      ]),
+    ).toEqual([[igUserId, 'expired']]);
+  });
+});

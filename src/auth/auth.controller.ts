@@ -19,7 +19,6 @@ import { AuthorizationUrlDto } from './dto/authorization-url.dto.js';
 import { AuthorizeQuery } from './dto/authorize.query.js';
 import { CreateAuthorizationUrlDto } from './dto/create-authorization-url.dto.js';
 import { ExchangeCodeDto } from './dto/exchange-code.dto.js';
-import { withOutcome } from './return-url.js';
 
 @ApiTags('auth')
 @Controller('auth/instagram')
@@ -63,18 +62,14 @@ export class AuthController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const outcome = await this.auth.completeCallback(readCallbackParams(query));
-    if (outcome.returnTo !== null) {
-      const result: Record<string, string> =
-        outcome.connection !== undefined
-          ? { status: 'connected', ig_user_id: outcome.connection.igUserId }
-          : { status: 'error', error: outcome.error?.code ?? 'internal_error' };
-      await reply.redirect(withOutcome(outcome.returnTo, result), 302);
+    if (outcome.redirectTo !== null) {
+      await reply.redirect(outcome.redirectTo, 302);
       return;
     }
-    if (outcome.error !== undefined) {
+    if (outcome.error !== undefined || outcome.connection === undefined) {
       throw outcome.error;
     }
-    await reply.status(200).send(toConnectionDto(outcome.connection!));
+    await reply.status(200).send(toConnectionDto(outcome.connection));
   }
 
   @Post('authorization-urls')

@@ -10,7 +10,7 @@ import type { ConnectionRecord } from '../tokens/connection.record.js';
 import { TokensService } from '../tokens/tokens.service.js';
 import { cleanAuthorizationCode } from './authorization-code.js';
 import { OAuthStatesRepository } from './oauth-states.repository.js';
-import { checkReturnTo } from './return-url.js';
+import { checkReturnTo, withOutcome } from './return-url.js';
 
 const STATE_BYTES = 32;
 export const STATE_LIFETIME_MS = 10 * 60 * 1000;
@@ -31,7 +31,13 @@ export interface CallbackParams {
 }
 
 export interface CallbackOutcome {
-  /** Where the person goes next; null when the flow had no return URL. */
+  /** Where the person goes next, outcome in its query; null when the flow had no return URL. */
+  redirectTo: string | null;
+  connection?: ConnectionRecord;
+  error?: AppError;
+}
+
+interface CallbackResult {
   returnTo: string | null;
   connection?: ConnectionRecord;
   error?: AppError;
@@ -69,8 +75,23 @@ export class AuthService {
     return { url, state, expiresAt };
   }
 
-  /** Instagram's redirect: the state is checked and spent before Instagram is called. */
+  /**
+   * Instagram's redirect: the state is checked and spent before Instagram is called. Every
+   * outcome, failures included, goes back to the flow's return URL when it has one.
+   */
   async completeCallback(params: CallbackParams): Promise<CallbackOutcome> {
+    const result = await this.callbackResult(params);
+    if (result.returnTo === null) {
+      return { redirectTo: null, connection: result.connection, error: result.error };
+    }
+    const outcome: Record<string, string> =
+      result.connection !== undefined
+        ? { status: 'connected', ig_user_id: result.connection.igUserId }
+        : { status: 'error', error: result.error?.code ?? ErrorCode.InternalError };
+    return { ...result, redirectTo: withOutcome(result.returnTo, outcome) };
+  }
+
+  private async callbackResult(params: CallbackParams): Promise<CallbackResult> {
     if (params.state === undefined) {
       if (params.error !== undefined) {
         return { returnTo: null, error: denied(params) };
@@ -107,9 +128,13 @@ export class AuthService {
     } catch (error) {
       const appError = asAppError(error);
       if (appError === undefined) {
-        throw error;
+        this.logger.error({ err: error }, 'callback failed unexpectedly');
       }
-      return { returnTo, error: appError };
+      return {
+        returnTo,
+        error:
+          appError ?? new AppError(ErrorCode.InternalError, 'Something went wrong on our side.'),
+      };
     }
   }
 

@@ -12,8 +12,8 @@ export type ConsumedState =
   | { outcome: 'expired' | 'already_used'; flow: OAuthFlow }
   | { outcome: 'unknown' };
 
-/** Consumed states are kept this long past expiry, so a late replay reads as such. */
-const KEEP_AFTER_EXPIRY_MS = 24 * 60 * 60 * 1000;
+/** States are kept a little past expiry, so a late replay reads as such; then dropped. */
+const KEEP_AFTER_EXPIRY_MS = 60 * 60 * 1000;
 
 @Injectable()
 export class OAuthStatesRepository {

@@ -57,6 +57,8 @@ const STATUS_AND_TITLE: Record<ErrorCode, [number, string]> = {
 };
 
 export interface AppErrorOptions {
+  /** Overrides the code's usual status, where the same code means another party's fault. */
+  status?: number;
   /** Seconds until a retry makes sense; sent as Retry-After. */
   retryAfterSeconds?: number;
   /** Extra response headers, such as WWW-Authenticate. */
@@ -79,6 +81,7 @@ export class AppError extends Error {
     super(detail, { cause: options.cause });
     this.name = 'AppError';
     [this.status, this.title] = STATUS_AND_TITLE[code];
+    this.status = options.status ?? this.status;
   }
 }
 

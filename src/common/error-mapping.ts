@@ -40,7 +40,7 @@ export function mapError(error: unknown): MappedError {
 
 function fromAppError(error: AppError): MappedError {
   return {
-    problem: build(error.code, error.detail, error.options.extensions),
+    problem: { ...build(error.code, error.detail, error.options.extensions), status: error.status },
     headers: { ...error.options.headers, ...retryAfter(error.options.retryAfterSeconds) },
     unexpected:
       error.status >= 500 &&

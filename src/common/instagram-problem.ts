@@ -28,6 +28,18 @@ export function instagramToAppError(error: InstagramError): AppError {
   });
 }
 
+/**
+ * For calls the service makes with a stored token (refresh, user node): Instagram refusing
+ * our own request is a bad gateway, not the caller's bad input.
+ */
+export function asUpstreamFailure(error: unknown): unknown {
+  if (error instanceof InstagramError && error.failure === InstagramFailure.Rejected) {
+    const mapped = instagramToAppError(error);
+    return new AppError(mapped.code, mapped.detail, { ...mapped.options, status: 502 });
+  }
+  return error;
+}
+
 /** Any thrown value as an AppError when it is one of ours or Instagram's; else undefined. */
 export function asAppError(error: unknown): AppError | undefined {
   if (error instanceof AppError) {

@@ -12,9 +12,9 @@ export class ProblemFilter implements ExceptionFilter {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { problem, headers, unexpected } = mapError(error);
     if (unexpected) {
-      this.logger.error({ err: error, code: problem.code }, 'request failed');
+      this.logger.error({ err: error, problemCode: problem.code }, 'request failed');
     } else {
-      this.logger.debug({ code: problem.code, status: problem.status }, problem.detail);
+      this.logger.debug({ problemCode: problem.code, status: problem.status }, problem.detail);
     }
     void reply
       .status(problem.status)

@@ -32,6 +32,7 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     http: {
       port: read.integer('PORT', 3000, 0, 65535),
       host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
+      trustProxy: read.boolean('TRUST_PROXY', false),
     },
     database: {
       url: parseDatabaseUrl(

@@ -167,7 +167,7 @@ export class InstagramClient implements OnApplicationShutdown {
           ...logged,
           status: response.status,
           failure: failure.failure,
-          code: failure.details.code,
+          instagramCode: failure.details.code,
           ms,
         },
         'instagram call failed',

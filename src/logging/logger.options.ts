@@ -1,11 +1,10 @@
-import { randomUUID } from 'node:crypto';
+import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { redactUrl } from '../common/redact.js';
 import type { LogLevel } from '../config/app-config.js';
-
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+import { requestIdFor } from './request-id.js';
 
 /**
  * Paths of log fields that could ever hold a secret. Requests are serialized by hand below
@@ -39,12 +38,8 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Para
   const options = {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-    genReqId: (request: IncomingMessage, response: ServerResponse): string => {
-      const given = request.headers['x-request-id'];
-      const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-      response.setHeader('x-request-id', id);
-      return id;
-    },
+    // Fastify names each request (requestIdFor); pino-http reads that id from the request.
+    genReqId: requestIdFor,
     serializers: {
       req: (request: { id: unknown; method: string; url: string }) => ({
         id: request.id,
@@ -58,5 +53,9 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Para
     customErrorMessage: (request: IncomingMessage, response: ServerResponse) =>
       `${request.method} ${response.statusCode}`,
   };
-  return { pinoHttp: stream === undefined ? options : [options, stream] };
+  return {
+    pinoHttp: stream === undefined ? options : [options, stream],
+    // nestjs-pino's default pattern matches nothing under Nest 12's Fastify adapter.
+    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+  };
 }

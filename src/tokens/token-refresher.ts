@@ -2,6 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import { backoffDelayMs } from '../common/backoff.js';
+import { asUpstreamFailure } from '../common/instagram-problem.js';
 import { newReplicaId } from '../common/replica-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
@@ -83,7 +84,7 @@ export class TokenRefresher {
       await this.recordFailure(connection, mode, error);
       throw error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid
         ? tokenRejected(igUserId, error)
-        : error;
+        : asUpstreamFailure(error);
     }
   }
 

@@ -7,18 +7,16 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { ApiKeyName } from '../common/api-key-name.decorator.js';
-import { AppError, ErrorCode } from '../common/app-error.js';
 import { IgUserIdPipe } from '../common/ig-user-id.pipe.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
-import { decodeCursor, encodeCursor, toConnectionDto } from './connection.mapper.js';
+import { toConnectionDto } from './connection.mapper.js';
 import { AccessTokenDto } from './dto/access-token.dto.js';
 import { ConnectionDto, ConnectionListDto } from './dto/connection.dto.js';
 import { ListConnectionsQuery } from './dto/list-connections.query.js';
 import { TokensService } from './tokens.service.js';
 
-const DEFAULT_PAGE_SIZE = 50;
 const ID_PARAM = {
   name: 'igUserId',
   description: 'Instagram user id (digits)',
@@ -35,21 +33,10 @@ export class TokensController {
   @ApiOperation({ summary: 'List connections, filtered by status or owner, a page at a time' })
   @ApiOkResponse({ description: 'A page of connections', type: ConnectionListDto })
   async listConnections(@Query() query: ListConnectionsQuery): Promise<ConnectionListDto> {
-    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
-    const afterIgUserId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
-    if (query.cursor !== undefined && afterIgUserId === undefined) {
-      throw new AppError(ErrorCode.ValidationFailed, 'cursor is not one this service issued.');
-    }
-    const page = await this.tokens.list({
-      status: query.status,
-      ownerId: query.ownerId,
-      afterIgUserId,
-      limit: limit + 1,
-    });
-    const items = page.slice(0, limit);
+    const page = await this.tokens.listPage(query);
     return {
-      items: items.map((connection) => toConnectionDto(connection)),
-      nextCursor: page.length > limit ? encodeCursor(items[items.length - 1].igUserId) : null,
+      items: page.items.map((connection) => toConnectionDto(connection)),
+      nextCursor: page.nextCursor,
     };
   }
 

@@ -290,7 +290,7 @@ export class TokensRepository {
   list(filter: ConnectionFilter): Promise<ConnectionRecord[]> {
     return this.prisma.connection.findMany({
       where: {
-        status: filter.status,
+        ...statusWhere(filter.status, new Date()),
         ownerId: filter.ownerId,
         ...(filter.afterIgUserId !== undefined ? { igUserId: { gt: filter.afterIgUserId } } : {}),
       },
@@ -338,6 +338,25 @@ export class TokensRepository {
 
   async recordReveal(igUserId: string, apiKeyName: string): Promise<void> {
     await this.prisma.tokenReveal.create({ data: { igUserId, apiKeyName } });
+  }
+}
+
+/**
+ * A status as callers see it: an active row whose token has run out is expired already, even
+ * before the sweep writes so.
+ */
+function statusWhere(status: ConnectionStatus | undefined, now: Date): Prisma.ConnectionWhereInput {
+  switch (status) {
+    case undefined:
+      return {};
+    case ConnectionStatus.active:
+      return { status, OR: [{ expiresAt: null }, { expiresAt: { gt: now } }] };
+    case ConnectionStatus.expired:
+      return {
+        OR: [{ status }, { status: ConnectionStatus.active, expiresAt: { lte: now } }],
+      };
+    default:
+      return { status };
   }
 }
 

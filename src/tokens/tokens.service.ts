@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
+import { asUpstreamFailure } from '../common/instagram-problem.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
 import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
@@ -13,9 +14,11 @@ import {
 } from './connection.record.js';
 import { describeFailure, TokenRefresher } from './token-refresher.js';
 import { TokenSealer } from './token-sealer.js';
-import { type ConnectionFilter, TokensRepository } from './tokens.repository.js';
+import { decodeCursor, encodeCursor } from './connection.mapper.js';
+import { TokensRepository } from './tokens.repository.js';
 
 const SHORT_LIVED_SECONDS = 60 * 60;
+const DEFAULT_PAGE_SIZE = 50;
 const PROFILE_FIELDS = ['id', 'user_id', 'username'];
 
 export interface UsableToken {
@@ -76,8 +79,27 @@ export class TokensService {
     return connection;
   }
 
-  list(filter: ConnectionFilter): Promise<ConnectionRecord[]> {
-    return this.repository.list(filter);
+  /** One page of connections; the cursor is opaque to callers (the last id, encoded). */
+  async listPage(query: {
+    status?: ConnectionStatus;
+    ownerId?: string;
+    limit?: number;
+    cursor?: string;
+  }): Promise<{ items: ConnectionRecord[]; nextCursor: string | null }> {
+    const limit = query.limit ?? DEFAULT_PAGE_SIZE;
+    const afterIgUserId = query.cursor === undefined ? undefined : decodeCursor(query.cursor);
+    if (query.cursor !== undefined && afterIgUserId === undefined) {
+      throw new AppError(ErrorCode.ValidationFailed, 'cursor is not one this service issued.');
+    }
+    const page = await this.repository.list({
+      status: query.status,
+      ownerId: query.ownerId,
+      afterIgUserId,
+      limit: limit + 1,
+    });
+    const items = page.slice(0, limit);
+    const last = items[items.length - 1];
+    return { items, nextCursor: page.length > limit && last ? encodeCursor(last.igUserId) : null };
   }
 
   async revealAccessToken(igUserId: string, apiKeyName: string): Promise<RevealedToken> {
@@ -160,7 +182,7 @@ export class TokensService {
         this.logger.warn(
           {
             igUserId: connection.igUserId,
-            code: error.details.code,
+            instagramCode: error.details.code,
             subcode: error.details.subcode,
           },
           `Instagram rejected the stored token; connection marked ${status}`,
@@ -171,7 +193,7 @@ export class TokensService {
           { cause: error, extensions: { connectionStatus: status } },
         );
       }
-      throw error;
+      throw asUpstreamFailure(error);
     }
   }
 
