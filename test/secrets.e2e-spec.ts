@@ -151,8 +151,11 @@ describe('secrets', () => {
       [
         'GET /auth/instagram/authorize',
         'GET /auth/instagram/callback',
+        'GET /auth/instagram/data-deletion/{confirmationCode}',
         'GET /health/live',
         'GET /health/ready',
+        'POST /auth/instagram/data-deletion',
+        'POST /auth/instagram/deauthorize',
       ].sort(),
     );
   });

@@ -29,6 +29,15 @@ export class TokenCipher {
     this.currentKeyId = keys[0].id;
   }
 
+  /** The id of the key new writes use (the first configured). */
+  get currentKey(): string {
+    return this.currentKeyId;
+  }
+
+  hasKey(keyId: string): boolean {
+    return this.keys.has(keyId);
+  }
+
   seal(token: string, igUserId: string): SealedToken {
     const key = this.keys.get(this.currentKeyId) as Buffer;
     const nonce = randomBytes(NONCE_BYTES);

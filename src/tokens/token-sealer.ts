@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import type { ConnectionWithToken, StoredToken, TokenKind } from './connection.record.js';
-import { TokenCipher } from './token-cipher.js';
+import { type SealedToken, TokenCipher } from './token-cipher.js';
 
 /** The vault's one TokenCipher, shaped for the repository's rows. */
 @Injectable()
@@ -22,6 +22,19 @@ export class TokenSealer {
       issuedAt,
       expiresAt: new Date(issuedAt.getTime() + lifetimeSeconds * 1000),
     };
+  }
+
+  get currentKeyId(): string {
+    return this.cipher.currentKey;
+  }
+
+  hasKey(keyId: string): boolean {
+    return this.cipher.hasKey(keyId);
+  }
+
+  /** The same token sealed again under the current key (fresh nonce). */
+  reseal(connection: ConnectionWithToken): SealedToken {
+    return this.cipher.seal(this.openStored(connection), connection.igUserId);
   }
 
   openStored(connection: ConnectionWithToken): string {

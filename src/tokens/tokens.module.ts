@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { InstagramModule } from '../instagram/instagram.module.js';
 import { RefreshSweeper } from './refresh.sweeper.js';
 import { TokenRefresher } from './token-refresher.js';
+import { TokenRewrapper } from './token-rewrapper.js';
 import { TokenSealer } from './token-sealer.js';
 import { TokensController } from './tokens.controller.js';
 import { TokensRepository } from './tokens.repository.js';
@@ -10,7 +11,14 @@ import { TokensService } from './tokens.service.js';
 @Module({
   imports: [InstagramModule],
   controllers: [TokensController],
-  providers: [TokensService, TokensRepository, TokenSealer, TokenRefresher, RefreshSweeper],
+  providers: [
+    TokensService,
+    TokensRepository,
+    TokenSealer,
+    TokenRefresher,
+    TokenRewrapper,
+    RefreshSweeper,
+  ],
   exports: [TokensService, TokensRepository, TokenSealer],
 })
 export class TokensModule {}

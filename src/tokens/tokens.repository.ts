@@ -336,9 +336,114 @@ export class TokensRepository {
     return new Date(Math.max(windowOpens, issuedAt + this.refresh.minAgeSeconds * 1000));
   }
 
+  /**
+   * Meta's deauthorize: every connection of the account (matched by any of its three ids)
+   * becomes revoked and its token material is erased.
+   */
+  async revokeAccount(anyId: string): Promise<ConnectionRecord[]> {
+    return this.prisma.$transaction(async (tx) => {
+      const where = { ...matchingAnyId(anyId), status: { not: ConnectionStatus.revoked } };
+      const targets = await tx.connection.findMany({ where, select: { igUserId: true } });
+      if (targets.length === 0) {
+        return [];
+      }
+      const ids = targets.map((row) => row.igUserId);
+      await tx.connection.updateMany({
+        where: { igUserId: { in: ids } },
+        data: {
+          status: ConnectionStatus.revoked,
+          tokenCiphertext: null,
+          tokenKeyId: null,
+          nextRefreshAt: null,
+          leaseOwner: null,
+          leaseExpiresAt: null,
+        },
+      });
+      const revoked = await tx.connection.findMany({
+        where: { igUserId: { in: ids } },
+        select: CONNECTION_SELECT,
+      });
+      await this.outbox.record(tx, 'connection.revoked', revoked);
+      return revoked;
+    });
+  }
+
+  /**
+   * Meta's data deletion: everything held for the account (connections, reveal audit rows,
+   * earlier webhook events naming it) is deleted, and the request is recorded for its status
+   * page, all in one transaction. Callers still get connection.deleted.
+   */
+  async deleteAccountData(anyId: string, confirmationCode: string): Promise<number> {
+    return this.prisma.$transaction(async (tx) => {
+      const connections = await tx.connection.findMany({
+        where: matchingAnyId(anyId),
+        select: CONNECTION_SELECT,
+      });
+      const ids = [...new Set([anyId, ...connections.map((connection) => connection.igUserId)])];
+      await tx.connection.deleteMany({ where: { igUserId: { in: ids } } });
+      await tx.tokenReveal.deleteMany({ where: { igUserId: { in: ids } } });
+      await tx.$executeRaw`
+        DELETE FROM webhook_events
+        WHERE payload -> 'data' -> 'connection' ->> 'igUserId' = ANY(${ids})`;
+      await this.outbox.record(tx, 'connection.deleted', connections);
+      const now = new Date();
+      await tx.dataDeletionRequest.create({
+        data: {
+          confirmationCode,
+          status: 'completed',
+          connectionsDeleted: connections.length,
+          requestedAt: now,
+          completedAt: now,
+        },
+      });
+      return connections.length;
+    });
+  }
+
+  /** Connections whose token is sealed under another key than `keyId`, a page at a time. */
+  findSealedUnderOtherKeys(
+    keyId: string,
+    afterIgUserId: string,
+    limit: number,
+  ): Promise<ConnectionWithToken[]> {
+    return this.prisma.connection.findMany({
+      where: {
+        tokenCiphertext: { not: null },
+        tokenKeyId: { not: keyId },
+        igUserId: { gt: afterIgUserId },
+      },
+      orderBy: { igUserId: 'asc' },
+      take: limit,
+      select: WITH_TOKEN_SELECT,
+    });
+  }
+
+  /** Swaps a ciphertext for its re-encryption, only if nobody wrote a new token meanwhile. */
+  async replaceCiphertext(
+    connection: ConnectionWithToken,
+    sealed: { keyId: string; ciphertext: Buffer },
+  ): Promise<boolean> {
+    if (connection.tokenCiphertext === null) {
+      return false;
+    }
+    const { count } = await this.prisma.connection.updateMany({
+      where: {
+        igUserId: connection.igUserId,
+        tokenKeyId: connection.tokenKeyId,
+        tokenCiphertext: { equals: new Uint8Array(connection.tokenCiphertext) },
+      },
+      data: { tokenKeyId: sealed.keyId, tokenCiphertext: new Uint8Array(sealed.ciphertext) },
+    });
+    return count === 1;
+  }
+
   async recordReveal(igUserId: string, apiKeyName: string): Promise<void> {
     await this.prisma.tokenReveal.create({ data: { igUserId, apiKeyName } });
   }
+}
+
+function matchingAnyId(anyId: string): Prisma.ConnectionWhereInput {
+  return { OR: [{ igUserId: anyId }, { appScopedId: anyId }, { professionalId: anyId }] };
 }
 
 /**

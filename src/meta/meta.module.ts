@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { TokensModule } from '../tokens/tokens.module.js';
+import { DataDeletionRepository } from './data-deletion.repository.js';
+import { MetaController } from './meta.controller.js';
+import { MetaService } from './meta.service.js';
+
+@Module({
+  imports: [TokensModule],
+  controllers: [MetaController],
+  providers: [MetaService, DataDeletionRepository],
+})
+export class MetaModule {}

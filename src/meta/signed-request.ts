@@ -1,0 +1,70 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { isObject, parseInstagramJson, readCount, readId } from '../instagram/instagram-json.js';
+
+const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
+const MAX_LENGTH = 8192;
+
+export interface SignedRequestPayload {
+  /** The account id Meta names: any of the account's ids (exchange, /me id, /me user_id). */
+  userId: string;
+  issuedAt?: number;
+}
+
+export class SignedRequestError extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+    this.name = 'SignedRequestError';
+  }
+}
+
+/**
+ * Verifies Meta's `signed_request`: base64url(HMAC-SHA256(appSecret, encodedPayload)) "."
+ * encodedPayload. The signature is checked (in constant time) before the payload is read.
+ */
+export function verifySignedRequest(
+  signedRequest: unknown,
+  appSecret: string,
+): SignedRequestPayload {
+  if (typeof signedRequest !== 'string' || signedRequest.length === 0) {
+    throw new SignedRequestError('signed_request is missing');
+  }
+  if (signedRequest.length > MAX_LENGTH) {
+    throw new SignedRequestError('signed_request is too long');
+  }
+  const parts = signedRequest.split('.');
+  if (parts.length !== 2 || !BASE64URL.test(parts[0]) || !BASE64URL.test(parts[1])) {
+    throw new SignedRequestError('signed_request is not two base64url parts joined by a dot');
+  }
+  const [encodedSignature, encodedPayload] = parts;
+  const signature = Buffer.from(encodedSignature, 'base64url');
+  const expected = createHmac('sha256', appSecret).update(encodedPayload, 'utf8').digest();
+  if (signature.length !== expected.length || !timingSafeEqual(signature, expected)) {
+    throw new SignedRequestError('the signature does not match');
+  }
+  let payload: unknown;
+  try {
+    payload = parseInstagramJson(Buffer.from(encodedPayload, 'base64url').toString('utf8'));
+  } catch {
+    throw new SignedRequestError('the payload is not JSON');
+  }
+  if (!isObject(payload)) {
+    throw new SignedRequestError('the payload is not a JSON object');
+  }
+  if (typeof payload.algorithm !== 'string' || payload.algorithm.toUpperCase() !== 'HMAC-SHA256') {
+    throw new SignedRequestError('the algorithm is not HMAC-SHA256');
+  }
+  const userId = readId(payload.user_id);
+  if (userId === undefined) {
+    throw new SignedRequestError('the payload has no user_id');
+  }
+  return { userId, issuedAt: readCount(payload.issued_at) };
+}
+
+/** Builds a signed_request as Meta does; for tests and the emulator. */
+export function signRequest(payload: Record<string, unknown>, appSecret: string): string {
+  const encodedPayload = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
+  const signature = createHmac('sha256', appSecret)
+    .update(encodedPayload, 'utf8')
+    .digest('base64url');
+  return `${signature}.${encodedPayload}`;
+}
