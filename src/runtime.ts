@@ -38,7 +38,12 @@ export async function startRuntime(env: RawEnv, options: RuntimeOptions): Promis
     if (!env.INSTAGRAM_APP_ID?.trim()) {
       sandbox = await startSandbox(env, options.dataDir);
       stops.push(() => sandbox!.stop());
-      Object.assign(resolved, sandbox.env);
+      // The sandbox fills in what is unset; what the operator set (say, keys) stands.
+      for (const [name, value] of Object.entries(sandbox.env)) {
+        if (!resolved[name]?.trim()) {
+          resolved[name] = value;
+        }
+      }
     }
     const embeddedDatabase = !env.DATABASE_URL?.trim();
     if (embeddedDatabase) {

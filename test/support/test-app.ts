@@ -55,14 +55,28 @@ const logSink = {
  * Boots the real app (same createApp as production) on a fresh database copied from the
  * migrated template, against a fresh Instagram emulator over loopback.
  */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
-  const emulator = new InstagramEmulator();
-  const emulatorUrl = await emulator.start();
-  const appId = String(17000000000000000n + BigInt(randomBytes(2).readUInt16BE()));
-  const appSecret = randomBytes(16).toString('hex');
-  emulator.registerApp({ appId, appSecret, redirectUris: [REDIRECT_URI] });
-  const database = await createTestDatabase();
-  const encryptionKey = randomBytes(32).toString('base64');
+export interface StartOptions {
+  /**
+   * Another replica of `peer`: the same database, emulator, app and keys, its own process
+   * state. Closing it leaves the shared parts to the peer.
+   */
+  peer?: TestApp;
+}
+
+export async function startTestApp(
+  env: Record<string, string> = {},
+  options: StartOptions = {},
+): Promise<TestApp> {
+  const { peer } = options;
+  const emulator = peer?.emulator ?? new InstagramEmulator();
+  const emulatorUrl = peer?.emulator.url ?? (await emulator.start());
+  const appId = peer?.appId ?? String(17000000000000000n + BigInt(randomBytes(2).readUInt16BE()));
+  const appSecret = peer?.appSecret ?? randomBytes(16).toString('hex');
+  if (peer === undefined) {
+    emulator.registerApp({ appId, appSecret, redirectUris: [REDIRECT_URI] });
+  }
+  const database = peer?.database ?? (await createTestDatabase());
+  const encryptionKey = peer?.encryptionKey ?? randomBytes(32).toString('base64');
   const config = parseEnv({
     INSTAGRAM_APP_ID: appId,
     INSTAGRAM_APP_SECRET: appSecret,
@@ -106,8 +120,10 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     close: async () => {
       await app.close();
       await pool.end();
-      await emulator.stop();
-      await database.drop();
+      if (peer === undefined) {
+        await emulator.stop();
+        await database.drop();
+      }
     },
   };
 }
