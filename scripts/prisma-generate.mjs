@@ -3,6 +3,13 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 
+const cli = 'node_modules/prisma/build/index.js';
+if (!existsSync(cli)) {
+  // A production install (--omit=dev) has no Prisma CLI; the client was generated at build.
+  console.log('prisma CLI not installed; skipping prisma generate');
+  process.exit(0);
+}
+
 const env = { ...process.env };
 if (!env.PRISMA_SCHEMA_ENGINE_BINARY || !existsSync(env.PRISMA_SCHEMA_ENGINE_BINARY)) {
   env.PRISMA_SCHEMA_ENGINE_BINARY = process.execPath;
@@ -10,7 +17,7 @@ if (!env.PRISMA_SCHEMA_ENGINE_BINARY || !existsSync(env.PRISMA_SCHEMA_ENGINE_BIN
 env.PRISMA_HIDE_UPDATE_MESSAGE = '1';
 env.CHECKPOINT_DISABLE = '1';
 
-const result = spawnSync(process.execPath, ['node_modules/prisma/build/index.js', 'generate'], {
+const result = spawnSync(process.execPath, [cli, 'generate'], {
   env,
   stdio: 'inherit',
 });

@@ -6,8 +6,6 @@ import { readProcessEnv } from './config/process-env.js';
 import { startRuntime } from './runtime.js';
 import { sandboxBanner } from './sandbox/sandbox.js';
 
-const SHUTDOWN_TIMEOUT_MS = 10_000;
-
 async function bootstrap(): Promise<void> {
   const log = (line: string): void => {
     process.stderr.write(`${JSON.stringify({ level: 30, time: Date.now(), msg: line })}\n`);
@@ -51,7 +49,7 @@ async function bootstrap(): Promise<void> {
     const timer = setTimeout(() => {
       log('shutdown timed out; exiting');
       process.exit(1);
-    }, SHUTDOWN_TIMEOUT_MS);
+    }, runtime.config.http.shutdownTimeoutMs);
     timer.unref();
     void app
       .close()

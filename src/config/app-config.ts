@@ -45,7 +45,7 @@ export interface WebhookConfig {
 
 /** The whole validated configuration; built once at boot by parseEnv(). */
 export interface AppConfig {
-  http: { port: number; host: string; trustProxy: boolean };
+  http: { port: number; host: string; trustProxy: boolean; shutdownTimeoutMs: number };
   database: { url: string; migrateOnStart: boolean };
   instagram: InstagramConfig;
   vault: { encryptionKeys: EncryptionKeyConfig[] };

@@ -97,7 +97,12 @@ describe('parseEnv', () => {
   it('parses a complete environment into the typed config with the documented defaults', () => {
     const config = parseEnv(env());
 
-    expect(config.http).toEqual({ port: 3000, host: '0.0.0.0', trustProxy: false });
+    expect(config.http).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      trustProxy: false,
+      shutdownTimeoutMs: 10000,
+    });
     expect(config.database).toEqual({ url: VALID_ENV.DATABASE_URL, migrateOnStart: true });
     expect(config.instagram).toEqual({
       appId: '1234567890123456',
@@ -151,7 +156,7 @@ describe('parseEnv', () => {
       { sandbox: true },
     );
 
-    expect(config.http).toEqual({ port: 8080, host: '10.0.0.5', trustProxy: false });
+    expect(config.http).toMatchObject({ port: 8080, host: '10.0.0.5', trustProxy: false });
     expect(config.database.migrateOnStart).toBe(false);
     expect(config.instagram.scopes).toEqual([
       'instagram_business_basic',

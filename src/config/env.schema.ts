@@ -33,6 +33,7 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
       port: read.integer('PORT', 3000, 0, 65535),
       host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
       trustProxy: read.boolean('TRUST_PROXY', false),
+      shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     },
     database: {
       url: parseDatabaseUrl(
