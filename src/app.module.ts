@@ -10,6 +10,7 @@ import { DatabaseModule } from './database/database.module.js';
 import { HealthModule } from './health/health.module.js';
 import { loggerOptions } from './logging/logger.options.js';
 import { MetaModule } from './meta/meta.module.js';
+import { MetricsModule } from './metrics/metrics.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -29,6 +30,7 @@ export class AppModule {
         AppConfigModule.forRoot(options.config),
         LoggerModule.forRoot(loggerOptions(options.config.log.level, options.logStream)),
         DatabaseModule,
+        MetricsModule,
         WebhooksModule,
         HealthModule,
         AuthModule,

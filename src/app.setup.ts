@@ -8,6 +8,7 @@ import { AppModule, type AppModuleOptions } from './app.module.js';
 import { AppError, ErrorCode } from './common/app-error.js';
 import { ProblemFilter } from './common/problem.filter.js';
 import { requestIdFor } from './logging/request-id.js';
+import { MetricsService } from './metrics/metrics.service.js';
 
 /** Small bodies only: the largest legitimate one is a code exchange of a few kilobytes. */
 export const BODY_LIMIT_BYTES = 16 * 1024;
@@ -39,13 +40,18 @@ export function configureApp(app: NestFastifyApplication): void {
     }),
   );
   app.useGlobalFilters(new ProblemFilter());
-  app
-    .getHttpAdapter()
-    .getInstance()
-    .addHook('onRequest', (request, reply, done) => {
-      void reply.header('x-request-id', request.id);
-      done();
-    });
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', (request, reply, done) => {
+    void reply.header('x-request-id', request.id);
+    done();
+  });
+  const metrics = app.get(MetricsService);
+  fastify.addHook('onResponse', (request, reply, done) => {
+    // The route pattern, never the raw URL: ids and query strings stay out of label values.
+    const route = request.routeOptions.url ?? 'unmatched';
+    metrics.recordHttpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
+    done();
+  });
   app.useSecurityHeaders({ contentSecurityPolicy: false });
   SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',

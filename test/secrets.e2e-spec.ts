@@ -154,6 +154,7 @@ describe('secrets', () => {
         'GET /auth/instagram/data-deletion/{confirmationCode}',
         'GET /health/live',
         'GET /health/ready',
+        'GET /metrics',
         'POST /auth/instagram/data-deletion',
         'POST /auth/instagram/deauthorize',
       ].sort(),

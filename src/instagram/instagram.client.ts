@@ -5,6 +5,7 @@ import type { AxiosRequestConfig, AxiosResponse } from 'axios';
 import { firstValueFrom } from 'rxjs';
 import { redactUrl } from '../common/redact.js';
 import type { AppConfig, InstagramConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { mapErrorResponse, mapTransportError } from './instagram-error.mapper.js';
 import {
   isObject,
@@ -31,6 +32,7 @@ export class InstagramClient implements OnApplicationShutdown {
 
   constructor(
     private readonly http: HttpService,
+    private readonly metrics: MetricsService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('instagram', { infer: true });
@@ -148,6 +150,7 @@ export class InstagramClient implements OnApplicationShutdown {
       );
     } catch (error) {
       const failure = mapTransportError(error, timeoutMs);
+      this.metrics.recordInstagramCall(operation, failure.failure, seconds(startedAt));
       this.logger.warn(
         { ...logged, failure: failure.failure, ms: elapsed(startedAt) },
         'instagram call failed',
@@ -162,6 +165,7 @@ export class InstagramClient implements OnApplicationShutdown {
         text,
         response.headers as Record<string, unknown>,
       );
+      this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
       this.logger.warn(
         {
           ...logged,
@@ -179,11 +183,13 @@ export class InstagramClient implements OnApplicationShutdown {
     try {
       body = parseInstagramJson(text);
     } catch {
-      throw badResponse(operation, 'the body is not JSON');
+      body = undefined;
     }
     if (!isObject(body)) {
+      this.metrics.recordInstagramCall(operation, InstagramFailure.BadResponse, ms / 1000);
       throw badResponse(operation, 'the body is not a JSON object');
     }
+    this.metrics.recordInstagramCall(operation, 'ok', ms / 1000);
     return body;
   }
 }
@@ -203,6 +209,10 @@ function readLongLived(operation: InstagramOperation, body: JsonObject): LongLiv
 
 function badResponse(operation: InstagramOperation, what: string): InstagramError {
   return new InstagramError(InstagramFailure.BadResponse, { message: `${operation}: ${what}` });
+}
+
+function seconds(startedAt: number): number {
+  return (performance.now() - startedAt) / 1000;
 }
 
 function elapsed(startedAt: number): number {

@@ -6,6 +6,7 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig, RefreshConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { TokenRefresher } from './token-refresher.js';
 import { TokensRepository } from './tokens.repository.js';
 
@@ -35,6 +36,7 @@ export class RefreshSweeper implements OnApplicationBootstrap, OnApplicationShut
   constructor(
     private readonly repository: TokensRepository,
     private readonly refresher: TokenRefresher,
+    private readonly metrics: MetricsService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('refresh', { infer: true });
@@ -108,6 +110,7 @@ export class RefreshSweeper implements OnApplicationBootstrap, OnApplicationShut
       );
     }
     const result = { ...report, durationMs: Date.now() - startedAt };
+    this.metrics.recordSweep(result);
     if (result.expired + result.refreshed + result.failed > 0) {
       this.logger.log(result, 'refresh sweep done');
     }

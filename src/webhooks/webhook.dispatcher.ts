@@ -8,6 +8,7 @@ import { ConfigService } from '@nestjs/config';
 import { backoffDelayMs } from '../common/backoff.js';
 import { newReplicaId } from '../common/replica-id.js';
 import type { AppConfig, WebhookConfig } from '../config/app-config.js';
+import { MetricsService } from '../metrics/metrics.service.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
 import { type ClaimedWebhookEvent, WebhookEventsRepository } from './webhook-events.repository.js';
 
@@ -34,6 +35,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
 
   constructor(
     private readonly events: WebhookEventsRepository,
+    private readonly metrics: MetricsService,
     config: ConfigService<AppConfig, true>,
   ) {
     this.webhook = config.get('webhook', { infer: true });
@@ -110,6 +112,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
     if (failure === undefined) {
       await this.events.markDelivered(event.id, this.owner);
+      this.metrics.recordWebhookDelivery('delivered');
       this.logger.debug({ eventId: event.id, type: event.body.type }, 'webhook delivered');
       return;
     }
@@ -119,6 +122,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
         ? null
         : new Date(Date.now() + backoffDelayMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
     await this.events.markAttemptFailed(event.id, this.owner, failure, next);
+    this.metrics.recordWebhookDelivery(next === null ? 'given_up' : 'failed');
     this.logger.warn(
       { eventId: event.id, type: event.body.type, attempt, failure, nextAttemptAt: next },
       next === null

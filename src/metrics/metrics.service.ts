@@ -1,0 +1,112 @@
+import { Injectable } from '@nestjs/common';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { MetricsRepository } from './metrics.repository.js';
+
+const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+/**
+ * The service's Prometheus metrics, in a registry of its own per app instance (so tests that
+ * boot several apps in one process do not collide on the global registry).
+ */
+@Injectable()
+export class MetricsService {
+  readonly registry = new Registry();
+
+  private readonly httpRequests = new Counter({
+    name: 'vault_http_requests_total',
+    help: 'HTTP requests answered, by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly httpDuration = new Histogram({
+    name: 'vault_http_request_duration_seconds',
+    help: 'HTTP request latency, by route pattern and status',
+    labelNames: ['method', 'route', 'status'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+
+  private readonly instagramCalls = new Counter({
+    name: 'vault_instagram_calls_total',
+    help: 'Calls to Instagram, by operation and outcome (ok or the failure kind)',
+    labelNames: ['operation', 'outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly instagramDuration = new Histogram({
+    name: 'vault_instagram_call_duration_seconds',
+    help: 'Latency of calls to Instagram, by operation and outcome',
+    labelNames: ['operation', 'outcome'] as const,
+    buckets: SECONDS,
+    registers: [this.registry],
+  });
+
+  private readonly refreshOutcomes = new Counter({
+    name: 'vault_refresh_outcomes_total',
+    help: 'Scheduled refresh results: refreshed, failed, expired',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  private readonly sweepDuration = new Histogram({
+    name: 'vault_refresh_sweep_duration_seconds',
+    help: 'Duration of refresh sweeps',
+    buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 15, 60, 300],
+    registers: [this.registry],
+  });
+
+  private readonly webhookDeliveries = new Counter({
+    name: 'vault_webhook_deliveries_total',
+    help: 'Webhook delivery attempts: delivered, failed (will retry), given_up',
+    labelNames: ['outcome'] as const,
+    registers: [this.registry],
+  });
+
+  constructor(repository: MetricsRepository) {
+    collectDefaultMetrics({ register: this.registry });
+    new Gauge({
+      name: 'vault_connections',
+      help: 'Connections by status',
+      labelNames: ['status'] as const,
+      registers: [this.registry],
+      async collect() {
+        this.reset();
+        for (const [status, count] of await repository.countConnectionsByStatus()) {
+          this.set({ status }, count);
+        }
+      },
+    });
+  }
+
+  recordHttpRequest(method: string, route: string, status: number, seconds: number): void {
+    const labels = { method, route, status: String(status) };
+    this.httpRequests.inc(labels);
+    this.httpDuration.observe(labels, seconds);
+  }
+
+  recordInstagramCall(operation: string, outcome: string, seconds: number): void {
+    this.instagramCalls.inc({ operation, outcome });
+    this.instagramDuration.observe({ operation, outcome }, seconds);
+  }
+
+  recordSweep(report: {
+    refreshed: number;
+    failed: number;
+    expired: number;
+    durationMs: number;
+  }): void {
+    this.refreshOutcomes.inc({ outcome: 'refreshed' }, report.refreshed);
+    this.refreshOutcomes.inc({ outcome: 'failed' }, report.failed);
+    this.refreshOutcomes.inc({ outcome: 'expired' }, report.expired);
+    this.sweepDuration.observe(report.durationMs / 1000);
+  }
+
+  recordWebhookDelivery(outcome: 'delivered' | 'failed' | 'given_up'): void {
+    this.webhookDeliveries.inc({ outcome });
+  }
+
+  async render(): Promise<{ contentType: string; body: string }> {
+    return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
