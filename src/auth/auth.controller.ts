@@ -11,6 +11,7 @@ import type { FastifyReply } from 'fastify';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
+import { PublicRateLimit } from '../common/public-rate-limit.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
 import { toConnectionDto } from '../tokens/connection.mapper.js';
 import { ConnectionDto } from '../tokens/dto/connection.dto.js';
@@ -27,6 +28,7 @@ export class AuthController {
 
   @Get('authorize')
   @Public()
+  @PublicRateLimit()
   @ApiOperation({ summary: "Send a browser to Instagram's authorization window" })
   @ApiFoundResponse({ description: 'Redirect to Instagram with a fresh one-time state' })
   @ApiProblemResponse(400, 'return_to is not on an allowed origin')
@@ -40,6 +42,7 @@ export class AuthController {
 
   @Get('callback')
   @Public()
+  @PublicRateLimit()
   @ApiOperation({
     summary: "Instagram's redirect back",
     description:

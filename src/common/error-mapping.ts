@@ -18,6 +18,7 @@ const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   405: ErrorCode.MethodNotAllowed,
   413: ErrorCode.PayloadTooLarge,
   415: ErrorCode.UnsupportedMediaType,
+  429: ErrorCode.RateLimited,
 };
 
 /** Turns anything thrown into the one problem shape; nothing internal leaks from a 500. */
@@ -82,6 +83,8 @@ function detailOf(error: unknown, code: ErrorCode): string {
       return 'No route matches this method and path.';
     case ErrorCode.PayloadTooLarge:
       return 'The request body exceeds the size limit.';
+    case ErrorCode.RateLimited:
+      return 'Too many requests from this address; wait for Retry-After seconds.';
     case ErrorCode.UnsupportedMediaType:
       return 'Send application/json (or a form where the route takes one).';
     case ErrorCode.ValidationFailed:

@@ -52,6 +52,8 @@ export interface AppConfig {
   apiKeys: ApiKeyConfig[];
   auth: { returnToOrigins: string[] };
   refresh: RefreshConfig;
+  /** Requests per minute per client address on the browser and Meta routes; 0 turns it off. */
+  rateLimit: { publicPerMinute: number };
   /** Unset when WEBHOOK_URL is. */
   webhook?: WebhookConfig;
   log: { level: LogLevel };

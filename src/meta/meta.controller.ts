@@ -11,6 +11,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
+import { PublicRateLimit } from '../common/public-rate-limit.decorator.js';
 import { renderDataDeletionPage } from './data-deletion.page.js';
 import {
   DataDeletionReceiptDto,
@@ -25,6 +26,7 @@ const SIGNED_REQUEST_BODY = { type: SignedRequestFormDto };
 @ApiTags('meta')
 @Controller('auth/instagram')
 @Public()
+@PublicRateLimit()
 export class MetaController {
   constructor(private readonly meta: MetaService) {}
 

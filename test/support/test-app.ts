@@ -98,6 +98,8 @@ export async function startTestApp(
     LOG_LEVEL: 'debug',
     // Sweeps run only when a test asks (app.get(RefreshSweeper).sweepOnce()) or sets this.
     REFRESH_SWEEP_INTERVAL_MS: '0',
+    // Many flows from one address; the limiter has tests of its own.
+    RATE_LIMIT_PER_MINUTE: '0',
     ...env,
   });
   const logs: string[] = [];
