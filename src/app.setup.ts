@@ -45,6 +45,19 @@ export function configureApp(app: NestFastifyApplication): void {
     void reply.header('x-request-id', request.id);
     done();
   });
+  // Once closing, answers in flight end their connection: keep-alive sockets would otherwise
+  // hold the server open long after the last request (until the client's idle timeout).
+  let draining = false;
+  fastify.addHook('preClose', (done) => {
+    draining = true;
+    done();
+  });
+  fastify.addHook('onSend', (_request, reply, payload, done) => {
+    if (draining) {
+      void reply.header('connection', 'close');
+    }
+    done(null, payload);
+  });
   const metrics = app.get(MetricsService);
   fastify.addHook('onResponse', (request, reply, done) => {
     // The route pattern, never the raw URL: ids and query strings stay out of label values.
