@@ -1,0 +1,79 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import SwaggerParser from '@apidevtools/swagger-parser';
+import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
+import { createVaultClient, type VaultClient } from '../clients/typescript/src/index.js';
+import { projectRoot } from '../src/database/migration-files.js';
+import { API_KEY, consent, REDIRECT_URI, startTestApp, type TestApp } from './support/test-app.js';
+
+const root = projectRoot();
+const committedDocument = (): Record<string, unknown> =>
+  JSON.parse(readFileSync(join(root, 'openapi.json'), 'utf8')) as Record<string, unknown>;
+
+describe('the OpenAPI document and the typed client', () => {
+  it('is a valid OpenAPI document', async () => {
+    const document = committedDocument();
+    await expect(SwaggerParser.validate(structuredClone(document) as never)).resolves.toBeDefined();
+  });
+
+  it('matches the committed client types (run `npm run client` after `npm run openapi`)', async () => {
+    const generated = COMMENT_HEADER + astToString(await openapiTS(committedDocument() as never));
+    const committed = readFileSync(join(root, 'clients/typescript/src/schema.d.ts'), 'utf8');
+    expect(committed).toBe(generated);
+  });
+
+  describe('driving the running service', () => {
+    let test: TestApp;
+    let vault: VaultClient;
+
+    beforeAll(async () => {
+      test = await startTestApp();
+      await test.app.listen({ port: 0, host: '127.0.0.1' });
+      const address = test.app.getHttpServer().address();
+      const port = typeof address === 'object' && address !== null ? address.port : 0;
+      vault = createVaultClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: API_KEY.all });
+    });
+
+    afterAll(async () => {
+      await test.close();
+    });
+
+    it('creates an authorization URL, exchanges a code, reads the connection and the user', async () => {
+      const account = test.emulator.createAccount({ followersCount: 321 });
+      const flow = await vault.POST('/auth/instagram/authorization-urls', {
+        body: { ownerId: 'typed-client' },
+      });
+      expect(flow.response.status).toBe(201);
+      const url = flow.data?.url as string;
+      const redirect = await consent(url, { username: account.username });
+      const code = `${redirect.searchParams.get('code')}#_`;
+
+      const exchanged = await vault.POST('/auth/instagram/token', {
+        body: { code, redirectUri: REDIRECT_URI, ownerId: 'typed-client' },
+      });
+      expect(exchanged.response.status).toBe(201);
+      const igUserId = exchanged.data?.igUserId as string;
+      expect(igUserId).toBe(account.userId);
+
+      const connection = await vault.GET('/tokens/{igUserId}', { params: { path: { igUserId } } });
+      expect(connection.data).toMatchObject({
+        igUserId,
+        ownerId: 'typed-client',
+        status: 'active',
+      });
+
+      const user = await vault.GET('/users/{igUserId}', { params: { path: { igUserId } } });
+      expect(user.data).toMatchObject({
+        igUserId,
+        username: account.username,
+        followersCount: 321,
+      });
+
+      const missing = await vault.GET('/tokens/{igUserId}', {
+        params: { path: { igUserId: '1' } },
+      });
+      expect(missing.response.status).toBe(404);
+      expect(missing.error).toMatchObject({ code: 'connection_not_found' });
+    });
+  });
+});
