@@ -48,6 +48,17 @@ describe('request logging', () => {
     expect(test.logs.join('\n')).not.toMatch(/AQsecretcode123|statesecret456/);
   });
 
+  it('puts the request id on the lines the service writes while handling that request', async () => {
+    await test.http
+      .get('/auth/instagram/callback?code=AQrejected&state=unknown-state')
+      .set('x-request-id', 'traced-request')
+      .expect(400);
+    const serviceLines = test.logs
+      .map((line) => JSON.parse(line) as LogLine & { context?: string })
+      .filter((line) => line.context !== undefined && line.req?.id === 'traced-request');
+    expect(serviceLines.length).toBeGreaterThan(0);
+  });
+
   it('never logs the Authorization header', async () => {
     await test.http.get('/tokens').set(bearer(API_KEY.all)).expect(200);
     expect(test.logs.join('\n')).not.toContain(API_KEY.all);
