@@ -82,7 +82,20 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
     const webhook = this.webhook;
     const claimed = await this.events.claimDue(this.owner, LEASE_MS, BATCH_SIZE);
-    await Promise.all(claimed.map((event) => this.deliver(webhook, event)));
+    // One connection's events go out one after another, in the order they happened;
+    // different connections' events go out side by side.
+    const byConnection = new Map<string, ClaimedWebhookEvent[]>();
+    for (const event of claimed) {
+      const key = event.body.data.connection.igUserId;
+      byConnection.set(key, [...(byConnection.get(key) ?? []), event]);
+    }
+    await Promise.all(
+      [...byConnection.values()].map(async (events) => {
+        for (const event of events) {
+          await this.deliver(webhook, event);
+        }
+      }),
+    );
     return claimed.length;
   }
 
