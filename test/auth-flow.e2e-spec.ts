@@ -108,3 +108,28 @@ describe('OAuth flow under concurrency and failure', () => {
     }
   });
 });
+
+describe('OAuth flow against other answers a stand-in may give', () => {
+  const test = useTestApp();
+
+  it('uses expires_in of the code exchange when Instagram sends one', async () => {
+    const started = await test.http.get('/auth/instagram/authorize').expect(302);
+    const redirect = await consent(started.headers.location as string);
+    test.emulator.injectFault({
+      operation: 'exchange_code',
+      kind: 'http',
+      status: 200,
+      contentType: 'application/json',
+      body: '{"access_token":"IGAAstandin","user_id":27640875392278999,"expires_in":1800}',
+    });
+    // The emulator does not know that token, so the upgrade fails and the short-lived one stays.
+    const response = await test.http.get(callbackPath(redirect)).expect(200);
+    expect(response.body).toMatchObject({
+      igUserId: '27640875392278999',
+      tokenKind: 'short_lived',
+    });
+    const lifetime = Date.parse(response.body.expiresAt as string) - Date.now();
+    expect(lifetime).toBeGreaterThan(25 * 60 * 1000);
+    expect(lifetime).toBeLessThanOrEqual(30 * 60 * 1000);
+  });
+});

@@ -76,7 +76,13 @@ export class InstagramClient implements OnApplicationShutdown {
     if (accessToken === undefined || userId === undefined) {
       throw badResponse('exchange_code', 'no access_token or user_id');
     }
-    return { accessToken, userId, permissions: readPermissions(entry.permissions) };
+    const expiresIn = readCount(entry.expires_in);
+    return {
+      accessToken,
+      userId,
+      permissions: readPermissions(entry.permissions),
+      expiresInSeconds: expiresIn !== undefined && expiresIn > 0 ? expiresIn : undefined,
+    };
   }
 
   async exchangeForLongLived(shortLivedToken: string): Promise<LongLivedToken> {

@@ -5,6 +5,8 @@ export interface ShortLivedToken {
   userId: string;
   /** Granted scopes when Instagram says; otherwise unknown. */
   permissions?: string[];
+  /** When Instagram says; short-lived tokens otherwise live one hour. */
+  expiresInSeconds?: number;
 }
 
 export interface LongLivedToken {

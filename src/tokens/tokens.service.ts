@@ -64,7 +64,12 @@ export class TokensService {
       igUserId,
       ownerId: input.ownerId,
       scopes: input.token.permissions ?? input.requestedScopes,
-      token: this.sealer.seal(igUserId, accessToken, TokenKind.short_lived, SHORT_LIVED_SECONDS),
+      token: this.sealer.seal(
+        igUserId,
+        accessToken,
+        TokenKind.short_lived,
+        input.token.expiresInSeconds ?? SHORT_LIVED_SECONDS,
+      ),
     });
     await this.upgradeAfterConsent(connection, accessToken);
     await this.learnProfileQuietly(connection, accessToken);
