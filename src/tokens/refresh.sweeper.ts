@@ -5,6 +5,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { BackgroundLoop } from '../common/background-loop.js';
 import type { AppConfig, RefreshConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { TokenRefresher } from './token-refresher.js';
@@ -29,9 +30,7 @@ export interface SweepReport {
 export class RefreshSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(RefreshSweeper.name);
   private readonly settings: RefreshConfig;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<SweepReport> | undefined;
-  private stopped = false;
+  private readonly loop: BackgroundLoop<SweepReport>;
 
   constructor(
     private readonly repository: TokensRepository,
@@ -40,46 +39,34 @@ export class RefreshSweeper implements OnApplicationBootstrap, OnApplicationShut
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('refresh', { infer: true });
+    this.loop = new BackgroundLoop(
+      () => this.sweep(),
+      () => this.settings.sweepIntervalMs,
+      (error) => this.logger.error({ err: error }, 'refresh sweep failed'),
+    );
   }
 
   onApplicationBootstrap(): void {
     if (this.settings.sweepIntervalMs > 0) {
-      this.schedule(Math.min(FIRST_SWEEP_DELAY_MS, this.settings.sweepIntervalMs));
+      this.loop.start(Math.min(FIRST_SWEEP_DELAY_MS, this.settings.sweepIntervalMs));
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.loop.stop();
     await this.repository.releaseAllLeases(this.refresher.owner).catch(() => undefined);
   }
 
   /** One sweep; concurrent calls share the sweep already running. */
   sweepOnce(): Promise<SweepReport> {
-    this.running ??= this.sweep().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) {
-      return;
-    }
-    this.timer = setTimeout(() => {
-      this.sweepOnce()
-        .catch((error: unknown) => this.logger.error({ err: error }, 'refresh sweep failed'))
-        .finally(() => this.schedule(this.settings.sweepIntervalMs));
-    }, delayMs);
-    this.timer.unref();
+    return this.loop.runOnce();
   }
 
   private async sweep(): Promise<SweepReport> {
     const startedAt = Date.now();
     const report = { expired: await this.repository.expireLapsed(), refreshed: 0, failed: 0 };
     const seen = new Set<string>();
-    while (!this.stopped) {
+    while (!this.loop.stopped) {
       const batch = await this.repository.claimDueForRefresh(
         this.refresher.owner,
         this.refresher.leaseMs,

@@ -5,6 +5,7 @@ import {
   type OnApplicationShutdown,
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { BackgroundLoop } from '../common/background-loop.js';
 import { backoffDelayMs } from '../common/backoff.js';
 import { newReplicaId } from '../common/replica-id.js';
 import type { AppConfig, WebhookConfig } from '../config/app-config.js';
@@ -29,9 +30,7 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly owner = newReplicaId();
   private readonly webhook: WebhookConfig | undefined;
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<number> | undefined;
-  private stopped = false;
+  private readonly loop: BackgroundLoop<number>;
 
   constructor(
     private readonly events: WebhookEventsRepository,
@@ -39,41 +38,27 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     config: ConfigService<AppConfig, true>,
   ) {
     this.webhook = config.get('webhook', { infer: true });
+    this.loop = new BackgroundLoop(
+      () => this.deliverBatch(),
+      // A full batch means more are waiting: go again at once.
+      (tried) => (tried === BATCH_SIZE ? 0 : POLL_INTERVAL_MS),
+      (error) => this.logger.error({ err: error }, 'webhook dispatch failed'),
+    );
   }
 
   onApplicationBootstrap(): void {
     if (this.webhook !== undefined) {
-      this.schedule(POLL_INTERVAL_MS);
+      this.loop.start(POLL_INTERVAL_MS);
     }
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running?.catch(() => undefined);
+    await this.loop.stop();
   }
 
   /** One pass: delivers what is due now; answers how many events it tried. */
   dispatchDue(): Promise<number> {
-    this.running ??= this.deliverBatch().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) {
-      return;
-    }
-    this.timer = setTimeout(() => {
-      this.dispatchDue()
-        .then((tried) => this.schedule(tried === BATCH_SIZE ? 0 : POLL_INTERVAL_MS))
-        .catch((error: unknown) => {
-          this.logger.error({ err: error }, 'webhook dispatch failed');
-          this.schedule(POLL_INTERVAL_MS);
-        });
-    }, delayMs);
-    this.timer.unref();
+    return this.loop.runOnce();
   }
 
   private async deliverBatch(): Promise<number> {
