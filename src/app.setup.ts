@@ -19,7 +19,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
     AppModule.forRoot(options),
     new FastifyAdapter({
       bodyLimit: BODY_LIMIT_BYTES,
-      trustProxy: options.config.http.trustProxy,
+      trustProxy: fastifyTrustProxy(options.config.http.trustProxy),
       requestIdHeader: false,
       genReqId: requestIdFor,
     }),
@@ -28,6 +28,13 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   app.useLogger(app.get(Logger));
   configureApp(app);
   return app;
+}
+
+/** A hop count as the function Fastify's proxy-addr takes: trust the nearest `hops` hops. */
+function fastifyTrustProxy(setting: boolean | number | string[]) {
+  return typeof setting === 'number'
+    ? (_address: string, hop: number): boolean => hop < setting
+    : setting;
 }
 
 export function configureApp(app: NestFastifyApplication): void {

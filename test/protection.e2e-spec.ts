@@ -55,3 +55,23 @@ describe('protection of the public endpoints', () => {
     expect(response.body.code).toBe('payload_too_large');
   });
 });
+
+describe('the rate limit behind a proxy (TRUST_PROXY=1)', () => {
+  const test = useTestApp({ RATE_LIMIT_PER_MINUTE: '2', TRUST_PROXY: '1' });
+
+  it('counts the address the proxy saw, whatever the client wrote before it', async () => {
+    const statuses: number[] = [];
+    for (const spoofed of ['6.6.6.1', '6.6.6.2', '6.6.6.3']) {
+      const response = await test.http
+        .get('/auth/instagram/authorize')
+        .set('x-forwarded-for', `${spoofed}, 203.0.113.7`);
+      statuses.push(response.status);
+    }
+    expect(statuses).toEqual([302, 302, 429]);
+    // Another client behind the same proxy has its own budget.
+    await test.http
+      .get('/auth/instagram/authorize')
+      .set('x-forwarded-for', '203.0.113.8')
+      .expect(302);
+  });
+});

@@ -45,7 +45,13 @@ export interface WebhookConfig {
 
 /** The whole validated configuration; built once at boot by parseEnv(). */
 export interface AppConfig {
-  http: { port: number; host: string; trustProxy: boolean; shutdownTimeoutMs: number };
+  http: {
+    port: number;
+    host: string;
+    /** Fastify's trustProxy: false, true (any), a hop count, or proxy addresses/ranges. */
+    trustProxy: boolean | number | string[];
+    shutdownTimeoutMs: number;
+  };
   database: { url: string; migrateOnStart: boolean };
   instagram: InstagramConfig;
   vault: { encryptionKeys: EncryptionKeyConfig[] };

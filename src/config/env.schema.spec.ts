@@ -259,4 +259,15 @@ describe('parseEnv', () => {
 
     expect(config.instagram.redirectUri).toBe('https://vault.test/callback/');
   });
+
+  it('reads TRUST_PROXY as off, any, a hop count, or proxy addresses', () => {
+    expect(parseEnv(env()).http.trustProxy).toBe(false);
+    expect(parseEnv(env({ TRUST_PROXY: 'true' })).http.trustProxy).toBe(true);
+    expect(parseEnv(env({ TRUST_PROXY: '2' })).http.trustProxy).toBe(2);
+    expect(parseEnv(env({ TRUST_PROXY: '10.0.0.0/8, loopback' })).http.trustProxy).toEqual([
+      '10.0.0.0/8',
+      'loopback',
+    ]);
+    expect(() => parseEnv(env({ TRUST_PROXY: 'the-load-balancer' }))).toThrow(/^TRUST_PROXY: /);
+  });
 });

@@ -32,7 +32,7 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     http: {
       port: read.integer('PORT', 3000, 0, 65535),
       host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
-      trustProxy: read.boolean('TRUST_PROXY', false),
+      trustProxy: parseTrustProxy(read.optional('TRUST_PROXY')),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
     },
     database: {
@@ -74,6 +74,34 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     sandbox,
   };
+}
+
+/**
+ * Whom to believe about the client address (X-Forwarded-For): nobody (default), a number of
+ * proxy hops, or proxy addresses and ranges. `true` believes anyone, which lets a client pick
+ * its own address (and dodge the rate limit): only behind a proxy that overwrites the header.
+ */
+function parseTrustProxy(value: string | undefined): boolean | number | string[] {
+  if (value === undefined || value.toLowerCase() === 'false') {
+    return false;
+  }
+  if (value.toLowerCase() === 'true') {
+    return true;
+  }
+  if (/^\d{1,2}$/.test(value)) {
+    return Number(value);
+  }
+  const entries = value.split(',').map((entry) => entry.trim());
+  const address = /^(loopback|linklocal|uniquelocal|[0-9a-fA-F:.]+(\/\d{1,3})?)$/;
+  for (const entry of entries) {
+    if (!address.test(entry)) {
+      throw new ConfigError(
+        'TRUST_PROXY',
+        `must be false, true, a hop count, or proxy addresses/CIDR ranges; "${entry}" is none`,
+      );
+    }
+  }
+  return entries;
 }
 
 function parseRefresh(read: EnvReader): RefreshConfig {
