@@ -1,5 +1,7 @@
-import { execFileSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { projectRoot } from '../src/database/migration-files.js';
 
@@ -78,13 +80,51 @@ describe('deployment files', () => {
   });
 
   const compose = dockerCompose();
-  (compose ? it : it.skip)('has a compose file docker-compose accepts', () => {
-    const output = execFileSync(
-      compose as string,
-      ['--env-file', '.env.example', '-f', 'docker-compose.yml', 'config'],
-      { cwd: root, encoding: 'utf8' },
-    );
-    expect(output).toMatch(/condition: service_healthy/);
-    expect(output).toMatch(/pg_isready/);
+  (compose ? describe : describe.skip)('with docker-compose', () => {
+    let dir: string;
+
+    beforeAll(async () => {
+      dir = await mkdtemp(join(tmpdir(), 'vault-compose-'));
+    });
+
+    afterAll(async () => {
+      await rm(dir, { recursive: true, force: true });
+    });
+
+    function config(envFile: string): { status: number | null; output: string } {
+      const result = spawnSync(
+        compose as string,
+        ['--env-file', envFile, '-f', join(root, 'docker-compose.yml'), 'config'],
+        { cwd: root, encoding: 'utf8' },
+      );
+      return { status: result.status, output: `${result.stdout}${result.stderr}` };
+    }
+
+    it('accepts the compose file once .env is filled in', async () => {
+      const filled = read('.env.example')
+        .replace(/^POSTGRES_PASSWORD=$/m, 'POSTGRES_PASSWORD=0123456789abcdef')
+        .replace(/^INSTAGRAM_APP_ID=$/m, 'INSTAGRAM_APP_ID=1234567890123456')
+        .replace(/^INSTAGRAM_APP_SECRET=$/m, 'INSTAGRAM_APP_SECRET=abc123')
+        .replace(
+          /^TOKEN_ENCRYPTION_KEYS=$/m,
+          `TOKEN_ENCRYPTION_KEYS=k1:${Buffer.alloc(32).toString('base64')}`,
+        )
+        .replace(/^API_KEYS=$/m, 'API_KEYS=svc:0123456789abcdef0123:*');
+      const envFile = join(dir, 'filled.env');
+      await writeFile(envFile, filled);
+      const result = config(envFile);
+      expect(result).toMatchObject({ status: 0 });
+      expect(result.output).toMatch(/condition: service_healthy/);
+      expect(result.output).toMatch(/pg_isready/);
+      expect(result.output).toMatch(
+        /DATABASE_URL: postgresql:\/\/vault:0123456789abcdef@db:5432\/vault/,
+      );
+    });
+
+    it('refuses to start from an unfilled copy of .env.example', () => {
+      const result = config(join(root, '.env.example'));
+      expect(result.status).not.toBe(0);
+      expect(result.output).toMatch(/set POSTGRES_PASSWORD in \.env|set INSTAGRAM_APP_ID in \.env/);
+    });
   });
 });
