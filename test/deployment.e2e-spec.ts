@@ -66,15 +66,18 @@ describe('deployment files', () => {
       });
     }
     const example = read('.env.example');
+    for (const name of ['INSTAGRAM_APP_ID', 'INSTAGRAM_REDIRECT_URI']) {
+      expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+    }
+    // Secrets stay empty in the example: a copy that is not filled in cannot start.
     for (const name of [
       'POSTGRES_PASSWORD',
-      'INSTAGRAM_APP_ID',
       'INSTAGRAM_APP_SECRET',
-      'INSTAGRAM_REDIRECT_URI',
       'TOKEN_ENCRYPTION_KEYS',
       'API_KEYS',
+      'WEBHOOK_SECRET',
     ]) {
-      expect(example).toMatch(new RegExp(`^${name}=`, 'm'));
+      expect(example).toMatch(new RegExp(`^${name}=$`, 'm'));
     }
     expect(example).toContain('openssl rand -base64 32');
   });
