@@ -664,4 +664,27 @@ describe('Token vault under concurrency', () => {
       ]),
     ).toEqual([[igUserId, 'expired']]);
   });
+
+  it('keeps a re-consented connection active when a 190 for its old token arrives late', async () => {
+    const account = test.emulator.createAccount();
+    const { igUserId } = await connectAccount(test, { username: account.username });
+    test.emulator.revokeAccount(account.userId);
+    test.emulator.injectFault({ operation: 'me', kind: 'delay', ms: 1000 });
+    // supertest sends on then(); start the read now, before the re-consent.
+    const staleRead = test.http
+      .get(`/users/${igUserId}`)
+      .set(bearer(API_KEY.usersRead))
+      .then((response) => response);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await connectAccount(test, { username: account.username });
+
+    const response = await staleRead;
+    expect(response.status).toBe(409);
+    expect(response.body.code).toBe('instagram_token_invalid');
+    const connection = await test.http
+      .get(`/tokens/${igUserId}`)
+      .set(bearer(API_KEY.tokensRead))
+      .expect(200);
+    expect(connection.body.status).toBe('active');
+  });
 });

@@ -97,7 +97,7 @@ export class TokenRefresher {
     const reason = describeFailure(error);
     if (error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid) {
       const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
-      await this.repository.markUnusable(igUserId, status, reason);
+      await this.repository.markUnusable(igUserId, connection.tokenIssuedAt, status, reason);
       this.logger.warn(
         { igUserId, mode, reason },
         `Instagram rejected the token; connection marked ${status}`,

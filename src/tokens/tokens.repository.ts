@@ -139,11 +139,19 @@ export class TokensRepository {
     }
   }
 
-  /** Marks a connection unusable (invalid or expired); its status only moves away from active. */
-  async markUnusable(igUserId: string, status: UnusableStatus, reason?: string): Promise<void> {
+  /**
+   * Marks a connection unusable (invalid or expired), only while it still holds the token the
+   * verdict is about: a 190 for an old token must not sink a connection the person re-consented.
+   */
+  async markUnusable(
+    igUserId: string,
+    tokenIssuedAt: Date | null,
+    status: UnusableStatus,
+    reason?: string,
+  ): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
       const { count } = await tx.connection.updateMany({
-        where: { igUserId, status: ConnectionStatus.active },
+        where: { igUserId, tokenIssuedAt, status: ConnectionStatus.active },
         data: {
           status,
           leaseOwner: null,

@@ -157,7 +157,11 @@ export class TokensService {
       throw notFound(igUserId);
     }
     if (connection.status === ConnectionStatus.active && isPastExpiry(connection)) {
-      await this.repository.markUnusable(igUserId, ConnectionStatus.expired);
+      await this.repository.markUnusable(
+        igUserId,
+        connection.tokenIssuedAt,
+        ConnectionStatus.expired,
+      );
       connection.status = ConnectionStatus.expired;
     }
     if (connection.status !== ConnectionStatus.active) {
@@ -183,7 +187,12 @@ export class TokensService {
     } catch (error) {
       if (error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid) {
         const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
-        await this.repository.markUnusable(connection.igUserId, status, describeFailure(error));
+        await this.repository.markUnusable(
+          connection.igUserId,
+          connection.tokenIssuedAt,
+          status,
+          describeFailure(error),
+        );
         this.logger.warn(
           {
             igUserId: connection.igUserId,
