@@ -1,4 +1,6 @@
 import { RefreshSweeper } from '../src/tokens/refresh.sweeper.js';
+import { TokenRefresher } from '../src/tokens/token-refresher.js';
+import { TokensRepository } from '../src/tokens/tokens.repository.js';
 import { API_KEY, connectAccount, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('graceful shutdown', () => {
@@ -35,6 +37,17 @@ describe('graceful shutdown', () => {
     );
     const sweep = test.app.get(RefreshSweeper).sweepOnce();
     await new Promise((resolve) => setTimeout(resolve, 300));
+
+    // A row claimed by this replica but not being worked on, as after a cut-short batch.
+    const idle = await connectAccount(test);
+    await test.sql(
+      `UPDATE connections SET token_issued_at = now() - interval '25 hours',
+         next_refresh_at = now() - interval '1 second' WHERE ig_user_id = $1`,
+      [idle.igUserId],
+    );
+    const owner = test.app.get(TokenRefresher).owner;
+    const claimed = await test.app.get(TokensRepository).claimDueForRefresh(owner, 60_000, 10);
+    expect(claimed.map((row) => row.igUserId)).toEqual([idle.igUserId]);
 
     const closing = test.app.close();
     await new Promise((resolve) => setTimeout(resolve, 100));

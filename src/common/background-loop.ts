@@ -29,9 +29,15 @@ export class BackgroundLoop<T> {
     return this.running;
   }
 
-  async stop(): Promise<void> {
+  /** No new runs from now on; the run in progress may look at `stopped` to cut short. */
+  halt(): void {
     this.stoppedFlag = true;
     clearTimeout(this.timer);
+  }
+
+  /** Halts, then waits for the run in progress. */
+  async stop(): Promise<void> {
+    this.halt();
     await this.running?.catch(() => undefined);
   }
 

@@ -1,4 +1,5 @@
 import {
+  type BeforeApplicationShutdown,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
@@ -27,7 +28,9 @@ export interface SweepReport {
  * refreshes them. Claims are leases in PostgreSQL, so any number of replicas may sweep.
  */
 @Injectable()
-export class RefreshSweeper implements OnApplicationBootstrap, OnApplicationShutdown {
+export class RefreshSweeper
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(RefreshSweeper.name);
   private readonly settings: RefreshConfig;
   private readonly loop: BackgroundLoop<SweepReport>;
@@ -50,6 +53,11 @@ export class RefreshSweeper implements OnApplicationBootstrap, OnApplicationShut
     if (this.settings.sweepIntervalMs > 0) {
       this.loop.start(Math.min(FIRST_SWEEP_DELAY_MS, this.settings.sweepIntervalMs));
     }
+  }
+
+  /** First thing on shutdown, while requests still drain: claim no more batches. */
+  beforeApplicationShutdown(): void {
+    this.loop.halt();
   }
 
   async onApplicationShutdown(): Promise<void> {

@@ -32,6 +32,13 @@ export class WebhookEventsRepository {
     }));
   }
 
+  async releaseLeases(owner: string): Promise<void> {
+    await this.prisma.webhookEvent.updateMany({
+      where: { leaseOwner: owner, deliveredAt: null },
+      data: { leaseOwner: null, leaseExpiresAt: null },
+    });
+  }
+
   async markDelivered(id: string, owner: string): Promise<void> {
     await this.prisma.webhookEvent.updateMany({
       where: { id, leaseOwner: owner },

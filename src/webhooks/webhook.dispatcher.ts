@@ -1,4 +1,5 @@
 import {
+  type BeforeApplicationShutdown,
   Injectable,
   Logger,
   type OnApplicationBootstrap,
@@ -26,7 +27,9 @@ const RETRY_CAP_MS = 60 * 60 * 1000;
  * and retries failures with growing, jittered back-off. Never on a request's or sweep's path.
  */
 @Injectable()
-export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationShutdown {
+export class WebhookDispatcher
+  implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
+{
   private readonly logger = new Logger(WebhookDispatcher.name);
   private readonly owner = newReplicaId();
   private readonly webhook: WebhookConfig | undefined;
@@ -52,8 +55,14 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     }
   }
 
+  beforeApplicationShutdown(): void {
+    this.loop.halt();
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await this.loop.stop();
+    // Claimed but not sent (cut short by the halt): free for another replica at once.
+    await this.events.releaseLeases(this.owner).catch(() => undefined);
   }
 
   /** One pass: delivers what is due now; answers how many events it tried. */
@@ -77,6 +86,9 @@ export class WebhookDispatcher implements OnApplicationBootstrap, OnApplicationS
     await Promise.all(
       [...byConnection.values()].map(async (events) => {
         for (const event of events) {
+          if (this.loop.stopped) {
+            return;
+          }
           await this.deliver(webhook, event);
         }
       }),
