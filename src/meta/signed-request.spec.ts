@@ -3,6 +3,8 @@ import { SignedRequestError, signRequest, verifySignedRequest } from './signed-r
 
 const SECRET = 'app-secret-0123456789abcdef';
 const ISSUED_AT = 1_790_000_000;
+/** A minute after ISSUED_AT, in milliseconds. */
+const NOW = (ISSUED_AT + 60) * 1000;
 
 /** Signs an exact payload text, so tests can send numbers JSON.stringify could not write. */
 function signText(payloadText: string, secret = SECRET): string {
@@ -13,7 +15,7 @@ function signText(payloadText: string, secret = SECRET): string {
 
 function refusal(signedRequest: unknown, secret = SECRET): string {
   try {
-    verifySignedRequest(signedRequest, secret);
+    verifySignedRequest(signedRequest, secret, NOW);
   } catch (error) {
     expect(error).toBeInstanceOf(SignedRequestError);
     return (error as SignedRequestError).reason;
@@ -28,7 +30,7 @@ describe('verifySignedRequest', () => {
       SECRET,
     );
 
-    expect(verifySignedRequest(signed, SECRET)).toEqual({
+    expect(verifySignedRequest(signed, SECRET, NOW)).toEqual({
       userId: '17841400000000001',
       issuedAt: ISSUED_AT,
     });
@@ -39,13 +41,16 @@ describe('verifySignedRequest', () => {
       `{"algorithm":"HMAC-SHA256","issued_at":${ISSUED_AT},"user_id":27640875392278831}`,
     );
 
-    expect(verifySignedRequest(signed, SECRET).userId).toBe('27640875392278831');
+    expect(verifySignedRequest(signed, SECRET, NOW).userId).toBe('27640875392278831');
   });
 
   it('accepts the algorithm name in lower case', () => {
-    const signed = signRequest({ algorithm: 'hmac-sha256', user_id: '42' }, SECRET);
+    const signed = signRequest(
+      { algorithm: 'hmac-sha256', issued_at: ISSUED_AT, user_id: '42' },
+      SECRET,
+    );
 
-    expect(verifySignedRequest(signed, SECRET).userId).toBe('42');
+    expect(verifySignedRequest(signed, SECRET, NOW).userId).toBe('42');
   });
 
   it('refuses a request signed with another secret', () => {
@@ -155,6 +160,20 @@ describe('verifySignedRequest', () => {
     expect(signed).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8'))).toEqual(payload);
     expect(signature).toBe(createHmac('sha256', SECRET).update(encodedPayload).digest('base64url'));
-    expect(verifySignedRequest(signed, SECRET)).toEqual({ userId: '99', issuedAt: ISSUED_AT });
+    expect(verifySignedRequest(signed, SECRET, NOW)).toEqual({ userId: '99', issuedAt: ISSUED_AT });
+  });
+
+  it('refuses a request without issued_at, older than a day, or from the future', () => {
+    const sign = (issuedAt?: number) =>
+      signRequest(
+        issuedAt === undefined
+          ? { algorithm: 'HMAC-SHA256', user_id: '1' }
+          : { algorithm: 'HMAC-SHA256', issued_at: issuedAt, user_id: '1' },
+        SECRET,
+      );
+    expect(() => verifySignedRequest(sign(), SECRET, NOW)).toThrow(/no issued_at/);
+    expect(() => verifySignedRequest(sign(ISSUED_AT - 86_400), SECRET, NOW)).toThrow(/a day old/);
+    expect(() => verifySignedRequest(sign(ISSUED_AT + 3_600), SECRET, NOW)).toThrow(/future/);
+    expect(verifySignedRequest(sign(ISSUED_AT - 3_600), SECRET, NOW).userId).toBe('1');
   });
 });

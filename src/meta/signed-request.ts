@@ -3,11 +3,15 @@ import { isObject, parseInstagramJson, readCount, readId } from '../instagram/in
 
 const BASE64URL = /^[A-Za-z0-9_-]+={0,2}$/;
 const MAX_LENGTH = 8192;
+/** Meta calls back as the person acts; an older request is a replay and could undo a later consent. */
+const MAX_AGE_SECONDS = 24 * 60 * 60;
+const CLOCK_SKEW_SECONDS = 5 * 60;
 
 export interface SignedRequestPayload {
   /** The account id Meta names: any of the account's ids (exchange, /me id, /me user_id). */
   userId: string;
-  issuedAt?: number;
+  /** Seconds since the epoch. */
+  issuedAt: number;
 }
 
 export class SignedRequestError extends Error {
@@ -24,6 +28,7 @@ export class SignedRequestError extends Error {
 export function verifySignedRequest(
   signedRequest: unknown,
   appSecret: string,
+  nowMs: number = Date.now(),
 ): SignedRequestPayload {
   if (typeof signedRequest !== 'string' || signedRequest.length === 0) {
     throw new SignedRequestError('signed_request is missing');
@@ -57,7 +62,18 @@ export function verifySignedRequest(
   if (userId === undefined) {
     throw new SignedRequestError('the payload has no user_id');
   }
-  return { userId, issuedAt: readCount(payload.issued_at) };
+  const issuedAt = readCount(payload.issued_at);
+  if (issuedAt === undefined) {
+    throw new SignedRequestError('the payload has no issued_at');
+  }
+  const ageSeconds = nowMs / 1000 - issuedAt;
+  if (ageSeconds > MAX_AGE_SECONDS) {
+    throw new SignedRequestError('issued_at is more than a day old');
+  }
+  if (ageSeconds < -CLOCK_SKEW_SECONDS) {
+    throw new SignedRequestError('issued_at is in the future');
+  }
+  return { userId, issuedAt };
 }
 
 /** Builds a signed_request as Meta does; for tests and the emulator. */
