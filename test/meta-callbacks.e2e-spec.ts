@@ -105,6 +105,16 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
         }),
     ],
     [
+      'a correctly signed replay issued two days ago',
+      (path, userId) =>
+        postForm(path, {
+          signed_request: signRequest(
+            { algorithm: 'HMAC-SHA256', issued_at: nowSeconds() - 2 * 86_400, user_id: userId },
+            test.appSecret,
+          ),
+        }),
+    ],
+    [
       "a signature with '*' in it",
       (path, userId) => postForm(path, { signed_request: `*${signedFor(userId).slice(1)}` }),
     ],
