@@ -21,7 +21,7 @@ export function renderDataDeletionPage(status: DataDeletionStatusDto): string {
 <h1>Data deletion ${done ? 'completed' : 'in progress'}</h1>
 <p>Confirmation code: <code>${escape(status.confirmationCode)}</code></p>
 <p>Requested ${escape(status.requestedAt)}${status.completedAt ? `; completed ${escape(status.completedAt)}` : ''}.</p>
-<p>${done ? 'Every Instagram token and profile detail we held for this account has been deleted.' : 'We are deleting the data we hold for this account.'}</p>
+<p>${done ? 'Every Instagram token and profile detail we held for this account has been deleted, and the services that relied on it were told.' : 'We are deleting the data we hold for this account.'}</p>
 </body>
 </html>
 `;

@@ -393,7 +393,12 @@ export class TokensRepository {
       await tx.$executeRaw`
         DELETE FROM webhook_events
         WHERE payload -> 'data' -> 'connection' ->> 'igUserId' = ANY(${ids})`;
-      await this.outbox.record(tx, 'connection.deleted', connections);
+      // Callers still hear of it, but the event keeps nothing of the person: no username.
+      await this.outbox.record(
+        tx,
+        'connection.deleted',
+        connections.map((connection) => ({ ...connection, username: null })),
+      );
       const now = new Date();
       await tx.dataDeletionRequest.create({
         data: {

@@ -39,6 +39,20 @@ export class WebhookEventsRepository {
     });
   }
 
+  /** Drops delivered events after a week and given-up ones after a month. */
+  async prune(now = new Date()): Promise<number> {
+    const day = 24 * 60 * 60 * 1000;
+    const { count } = await this.prisma.webhookEvent.deleteMany({
+      where: {
+        OR: [
+          { deliveredAt: { lt: new Date(now.getTime() - 7 * day) } },
+          { failedAt: { lt: new Date(now.getTime() - 30 * day) } },
+        ],
+      },
+    });
+    return count;
+  }
+
   async markDelivered(id: string, owner: string): Promise<void> {
     await this.prisma.webhookEvent.updateMany({
       where: { id, leaseOwner: owner },

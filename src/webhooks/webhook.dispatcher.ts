@@ -18,7 +18,9 @@ const POLL_INTERVAL_MS = 1000;
 const BATCH_SIZE = 16;
 const DELIVERY_TIMEOUT_MS = 10000;
 const LEASE_MS = DELIVERY_TIMEOUT_MS + 20000;
-const MAX_ATTEMPTS = 20;
+/** With the back-off below, about a day of retries before an event is given up. */
+const MAX_ATTEMPTS = 40;
+const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const RETRY_BASE_MS = 5000;
 const RETRY_CAP_MS = 60 * 60 * 1000;
 
@@ -34,6 +36,7 @@ export class WebhookDispatcher
   private readonly owner = newReplicaId();
   private readonly webhook: WebhookConfig | undefined;
   private readonly loop: BackgroundLoop<number>;
+  private nextPruneAt = 0;
 
   constructor(
     private readonly events: WebhookEventsRepository,
@@ -73,6 +76,13 @@ export class WebhookDispatcher
   private async deliverBatch(): Promise<number> {
     if (this.webhook === undefined) {
       return 0;
+    }
+    if (Date.now() >= this.nextPruneAt) {
+      this.nextPruneAt = Date.now() + PRUNE_EVERY_MS;
+      const pruned = await this.events.prune();
+      if (pruned > 0) {
+        this.logger.log({ pruned }, 'old webhook events pruned');
+      }
     }
     const webhook = this.webhook;
     const claimed = await this.events.claimDue(this.owner, LEASE_MS, BATCH_SIZE);
