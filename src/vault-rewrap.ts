@@ -36,6 +36,13 @@ async function main(): Promise<number> {
             : '') +
           '.\n',
       );
+      if (report.remaining > 0) {
+        process.stdout.write(
+          `${report.remaining} token(s) are still under an older key: a replica still encrypts with ` +
+            'it. Put the new key first everywhere, then run this again before removing the old key.\n',
+        );
+        return 1;
+      }
       if (report.missingKey.length > 0) {
         const keys = [...new Set(report.missingKey.map((entry) => entry.keyId))].join(', ');
         process.stdout.write(

@@ -70,9 +70,16 @@ export class MetricsService {
       help: 'Connections by status',
       labelNames: ['status'] as const,
       registers: [this.registry],
+      // A scrape must not fail with the database: the last counts stay until it is back.
       async collect() {
+        let counts: [string, number][];
+        try {
+          counts = await repository.countConnectionsByStatus();
+        } catch {
+          return;
+        }
         this.reset();
-        for (const [status, count] of await repository.countConnectionsByStatus()) {
+        for (const [status, count] of counts) {
           this.set({ status }, count);
         }
       },

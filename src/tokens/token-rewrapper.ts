@@ -9,7 +9,15 @@ export interface RewrapReport {
   skipped: number;
   /** Sealed under keys TOKEN_ENCRYPTION_KEYS no longer lists: unreadable, left as they are. */
   missingKey: { igUserId: string; keyId: string }[];
+  /**
+   * Readable tokens still under an older key when the run ended: written meanwhile by a
+   * replica that still encrypts with it. Removing that key now would lose them.
+   */
+  remaining: number;
 }
+
+/** Rows changed under our hands are retried; a writer on an old key would keep us going. */
+const MAX_PASSES = 3;
 
 const BATCH_SIZE = 200;
 
@@ -29,7 +37,26 @@ export class TokenRewrapper {
 
   async rewrapAll(): Promise<RewrapReport> {
     const keyId = this.sealer.currentKeyId;
-    const report: RewrapReport = { keyId, rewrapped: 0, skipped: 0, missingKey: [] };
+    const report: RewrapReport = { keyId, rewrapped: 0, skipped: 0, missingKey: [], remaining: 0 };
+    for (let pass = 1; pass <= MAX_PASSES; pass++) {
+      const missing: RewrapReport['missingKey'] = [];
+      const { rewrapped, skipped } = await this.pass(keyId, missing, report);
+      report.missingKey = missing;
+      if (skipped === 0 || rewrapped + skipped === 0) {
+        break;
+      }
+    }
+    report.remaining = await this.countReadableUnderOtherKeys(keyId);
+    return report;
+  }
+
+  private async pass(
+    keyId: string,
+    missing: RewrapReport['missingKey'],
+    report: RewrapReport,
+  ): Promise<{ rewrapped: number; skipped: number }> {
+    let rewrapped = 0;
+    let skipped = 0;
     let after = '';
     for (;;) {
       const batch = await this.repository.findSealedUnderOtherKeys(keyId, after, BATCH_SIZE);
@@ -38,18 +65,39 @@ export class TokenRewrapper {
       }
       for (const connection of batch) {
         if (connection.tokenKeyId !== null && !this.sealer.hasKey(connection.tokenKeyId)) {
-          report.missingKey.push({ igUserId: connection.igUserId, keyId: connection.tokenKeyId });
+          missing.push({ igUserId: connection.igUserId, keyId: connection.tokenKeyId });
           continue;
         }
         const replaced = await this.repository.replaceCiphertext(
           connection,
           this.sealer.reseal(connection),
         );
-        report[replaced ? 'rewrapped' : 'skipped'] += 1;
+        if (replaced) {
+          rewrapped += 1;
+        } else {
+          skipped += 1;
+        }
       }
       after = batch[batch.length - 1].igUserId;
-      this.logger.log({ ...report, missingKey: report.missingKey.length }, 'rewrap progress');
+      this.logger.log({ keyId, rewrapped, skipped, missingKey: missing.length }, 'rewrap progress');
     }
-    return report;
+    report.rewrapped += rewrapped;
+    report.skipped += skipped;
+    return { rewrapped, skipped };
+  }
+
+  private async countReadableUnderOtherKeys(keyId: string): Promise<number> {
+    let count = 0;
+    let after = '';
+    for (;;) {
+      const batch = await this.repository.findSealedUnderOtherKeys(keyId, after, BATCH_SIZE);
+      if (batch.length === 0) {
+        return count;
+      }
+      count += batch.filter(
+        (connection) => connection.tokenKeyId !== null && this.sealer.hasKey(connection.tokenKeyId),
+      ).length;
+      after = batch[batch.length - 1].igUserId;
+    }
   }
 }
