@@ -61,4 +61,15 @@ describe('GET /metrics', () => {
   it('needs no API key', async () => {
     await test.http.get('/metrics').expect(200);
   });
+
+  it('still answers when the connection counts cannot be read', async () => {
+    await test.sql('ALTER TABLE connections RENAME TO connections_away');
+    try {
+      const response = await test.http.get('/metrics').expect(200);
+      expect(response.text).toMatch(/^process_cpu_user_seconds_total \d/m);
+    } finally {
+      await test.sql('ALTER TABLE connections_away RENAME TO connections');
+    }
+  });
 });
+
