@@ -10,7 +10,6 @@ import {
   REDIRECT_URI,
   RETURN_ORIGIN,
   useTestApp,
-  type TestApp,
 } from './support/test-app.js';
 
 const BASIC = 'instagram_business_basic';
@@ -101,11 +100,11 @@ describe('OAuth failures', () => {
         .get('/auth/instagram/authorize')
         .query({ return_to: returnTo })
         .expect(302);
-      const redirect = await consent(response.headers.location as string, {
+      const redirect = await consent(response.headers.location, {
         username: account.username,
       });
       const callback = await test.http.get(callbackPath(redirect)).expect(302);
-      const back = new URL(callback.headers.location as string);
+      const back = new URL(callback.headers.location);
       expect(`${back.origin}${back.pathname}`).toBe(`${RETURN_ORIGIN}/instagram/done`);
       expect(back.searchParams.get('tab')).toBe('2');
       expect(back.searchParams.get('status')).toBe('connected');
@@ -305,7 +304,7 @@ describe('OAuth failures', () => {
       const redirect = await consent(url, { decision: 'deny' });
       test.emulator.resetCalls();
       const response = await test.http.get(callbackPath(redirect)).expect(302);
-      const back = new URL(response.headers.location as string);
+      const back = new URL(response.headers.location);
       expect(`${back.origin}${back.pathname}`).toBe(`${RETURN_ORIGIN}/done`);
       expect(back.searchParams.get('status')).toBe('error');
       expect(back.searchParams.get('error')).toBe('access_denied');
@@ -408,7 +407,7 @@ describe('OAuth failures', () => {
       const { account, redirect } = await consentedFlow({ returnTo: `${RETURN_ORIGIN}/done` });
       test.emulator.injectFault({ operation: 'exchange_code', kind: 'unavailable' });
       const response = await test.http.get(callbackPath(redirect)).expect(302);
-      const back = new URL(response.headers.location as string);
+      const back = new URL(response.headers.location);
       expect(back.searchParams.get('status')).toBe('error');
       expect(back.searchParams.get('error')).toBe('instagram_unavailable');
       expect(await connectionRows(account.userId)).toBe(0);

@@ -6,7 +6,6 @@ import {
   connectAccount,
   RETURN_ORIGIN,
   useTestApp,
-  type TestApp,
 } from './support/test-app.js';
 
 describe('OAuth flow', () => {
@@ -14,7 +13,7 @@ describe('OAuth flow', () => {
 
   it('redirects to the authorization window with the exact configured parameters', async () => {
     const response = await test.http.get('/auth/instagram/authorize').expect(302);
-    const location = new URL(response.headers.location as string);
+    const location = new URL(response.headers.location);
     expect(`${location.origin}${location.pathname}`).toBe(test.config.instagram.authorizeUrl);
     expect(location.searchParams.get('client_id')).toBe(test.appId);
     expect(location.searchParams.get('redirect_uri')).toBe(test.config.instagram.redirectUri);
@@ -60,7 +59,7 @@ describe('OAuth flow', () => {
       .expect(201);
     const redirect = await consent(started.body.url);
     const response = await test.http.get(callbackPath(redirect)).expect(302);
-    const back = new URL(response.headers.location as string);
+    const back = new URL(response.headers.location);
     expect(back.origin).toBe(RETURN_ORIGIN);
     expect(back.searchParams.get('x')).toBe('1');
     expect(back.searchParams.get('status')).toBe('connected');
@@ -73,7 +72,7 @@ describe('OAuth flow under concurrency and failure', () => {
 
   it('lets exactly one of five simultaneous callbacks with the same state through', async () => {
     const started = await test.http.get('/auth/instagram/authorize').expect(302);
-    const redirect = await consent(started.headers.location as string);
+    const redirect = await consent(started.headers.location);
     test.emulator.resetCalls();
     const responses = await Promise.all(
       Array.from({ length: 5 }, () => test.http.get(callbackPath(redirect))),
@@ -99,7 +98,7 @@ describe('OAuth flow under concurrency and failure', () => {
     await test.sql('ALTER TABLE connections ADD CONSTRAINT refuse_writes CHECK (false) NOT VALID');
     try {
       const response = await test.http.get(callbackPath(redirect)).expect(302);
-      const back = new URL(response.headers.location as string);
+      const back = new URL(response.headers.location);
       expect(back.origin).toBe(RETURN_ORIGIN);
       expect(back.searchParams.get('status')).toBe('error');
       expect(back.searchParams.get('error')).toBe('internal_error');
@@ -114,7 +113,7 @@ describe('OAuth flow against other answers a stand-in may give', () => {
 
   it('uses expires_in of the code exchange when Instagram sends one', async () => {
     const started = await test.http.get('/auth/instagram/authorize').expect(302);
-    const redirect = await consent(started.headers.location as string);
+    const redirect = await consent(started.headers.location);
     test.emulator.injectFault({
       operation: 'exchange_code',
       kind: 'http',

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApiDocument } from '../src/app.setup.js';
 import { projectRoot } from '../src/database/migration-files.js';
-import { useTestApp, type TestApp } from './support/test-app.js';
+import { useTestApp } from './support/test-app.js';
 
 describe('operations endpoints', () => {
   const test = useTestApp();

@@ -51,7 +51,7 @@ describe('sandbox mode (nothing configured)', () => {
     const http = request(app.getHttpServer());
     const apiKey = runtime.sandbox!.apiKey;
     const start = await http.get('/auth/instagram/authorize').expect(302);
-    const redirect = await consent(start.headers.location as string, { username: 'sandbox_jane' });
+    const redirect = await consent(start.headers.location, { username: 'sandbox_jane' });
     const connected = await http.get(callbackPath(redirect)).expect(200);
     expect(connected.body).toMatchObject({
       username: 'sandbox_jane',
@@ -100,7 +100,7 @@ describe('sandbox mode restarts', () => {
       const http = request(app.getHttpServer());
       const start = await http.get('/auth/instagram/authorize').expect(302);
       const connected = await http
-        .get(callbackPath(await consent(start.headers.location as string)))
+        .get(callbackPath(await consent(start.headers.location)))
         .expect(200);
       igUserId = connected.body.igUserId;
       accessToken = (

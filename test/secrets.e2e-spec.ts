@@ -34,8 +34,8 @@ describe('secrets', () => {
   it('keeps no plaintext token, code, state or secret in the database or the logs after a full flow', async () => {
     const account = test.emulator.createAccount();
     const started = await test.http.get('/auth/instagram/authorize').expect(302);
-    const state = new URL(started.headers.location as string).searchParams.get('state') as string;
-    const redirect = await consent(started.headers.location as string, {
+    const state = new URL(started.headers.location).searchParams.get('state') as string;
+    const redirect = await consent(started.headers.location, {
       username: account.username,
     });
     const code = redirect.searchParams.get('code') as string;
@@ -79,7 +79,7 @@ describe('secrets', () => {
 
   it('never puts a token in a connection or a list', async () => {
     const started = await test.http.get('/auth/instagram/authorize').expect(302);
-    const redirect = await consent(started.headers.location as string);
+    const redirect = await consent(started.headers.location);
     const connected = await test.http.get(callbackPath(redirect)).expect(200);
     const igUserId = connected.body.igUserId as string;
     const { body: revealed } = await test.http

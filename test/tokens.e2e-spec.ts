@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import type { EmulatorFault } from '../src/emulator/instagram-emulator.js';
-import { API_KEY, bearer, connectAccount, useTestApp, type TestApp } from './support/test-app.js';
+import { API_KEY, bearer, connectAccount, useTestApp } from './support/test-app.js';
 
 const CONNECTION_KEYS = [
   'igUserId',

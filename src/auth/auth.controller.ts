@@ -8,6 +8,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
+import { AppError, ErrorCode } from '../common/app-error.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
@@ -69,8 +70,8 @@ export class AuthController {
       await reply.redirect(outcome.redirectTo, 302);
       return;
     }
-    if (outcome.error !== undefined || outcome.connection === undefined) {
-      throw outcome.error;
+    if (outcome.connection === undefined) {
+      throw outcome.error ?? new AppError(ErrorCode.InternalError, 'The callback had no outcome.');
     }
     await reply.status(200).send(toConnectionDto(outcome.connection));
   }

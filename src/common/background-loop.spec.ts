@@ -36,6 +36,7 @@ describe('BackgroundLoop', () => {
     const loop = new BackgroundLoop(
       async () => {
         runs += 1;
+        await Promise.resolve();
         if (runs === 1) {
           throw new Error('boom');
         }

@@ -71,7 +71,7 @@ function statusOf(error: unknown): number | undefined {
     return error.getStatus();
   }
   if (typeof error === 'object' && error !== null && 'statusCode' in error) {
-    const status = (error as { statusCode: unknown }).statusCode;
+    const status = error.statusCode;
     return typeof status === 'number' ? status : undefined;
   }
   return undefined;
@@ -105,7 +105,7 @@ function messageOf(error: unknown): string {
   if (error instanceof HttpException) {
     const response = error.getResponse();
     if (typeof response === 'object' && response !== null && 'message' in response) {
-      const message = (response as { message: unknown }).message;
+      const message = response.message;
       return Array.isArray(message) ? message.join('; ') : String(message);
     }
   }

@@ -7,5 +7,5 @@ export function PublicRateLimit(): MethodDecorator & ClassDecorator {
   return applyDecorators(
     UseGuards(PublicRateLimitGuard),
     ApiProblemResponse(429, 'Too many requests from this address (see Retry-After)'),
-  ) as MethodDecorator & ClassDecorator;
+  );
 }

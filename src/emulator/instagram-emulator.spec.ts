@@ -76,7 +76,7 @@ function exchangeForLongLived(shortToken: string, secret = APP.appSecret): Promi
     client_secret: secret,
     access_token: shortToken,
   });
-  return fetch(`${base}/access_token?${query}`);
+  return fetch(`${base}/access_token?${query.toString()}`);
 }
 
 async function longLivedToken(account?: EmulatorAccount): Promise<string> {
@@ -146,7 +146,7 @@ describe('InstagramEmulator', () => {
 
   describe('authorize window', () => {
     it('shows a consent page with Allow and Deny in a form carrying the request', async () => {
-      const response = await fetch(`${base}/oauth/authorize?${authorizeQuery()}`);
+      const response = await fetch(`${base}/oauth/authorize?${authorizeQuery().toString()}`);
       expect(response.status).toBe(200);
       expect(response.headers.get('content-type')).toMatch(/^text\/html/);
       const html = await response.text();
@@ -162,7 +162,7 @@ describe('InstagramEmulator', () => {
     it('offers existing accounts and escapes what it echoes', async () => {
       emulator.createAccount({ username: 'existing.person' });
       const query = authorizeQuery({ state: '"><script>x</script>' });
-      const html = await (await fetch(`${base}/oauth/authorize?${query}`)).text();
+      const html = await (await fetch(`${base}/oauth/authorize?${query.toString()}`)).text();
       expect(html).toContain('<option value="existing.person">');
       expect(html).not.toContain('<script>');
     });
@@ -173,9 +173,12 @@ describe('InstagramEmulator', () => {
       [{ response_type: 'token' }, 'Invalid response_type: token'],
       [{ scope: 'instagram_business_basic,basic' }, 'Invalid scope: basic'],
     ])('answers %j with a 400 JSON error and never redirects', async (overrides, message) => {
-      const response = await fetch(`${base}/oauth/authorize?${authorizeQuery(overrides)}`, {
-        redirect: 'manual',
-      });
+      const response = await fetch(
+        `${base}/oauth/authorize?${authorizeQuery(overrides).toString()}`,
+        {
+          redirect: 'manual',
+        },
+      );
       expect(response.headers.get('location')).toBeNull();
       expect(await response.json()).toEqual({
         error_type: 'OAuthException',
@@ -486,7 +489,7 @@ describe('InstagramEmulator', () => {
 
     it('answers unavailable with an HTML 503', async () => {
       emulator.injectFault({ operation: 'authorize', kind: 'unavailable' });
-      const response = await fetch(`${base}/oauth/authorize?${authorizeQuery()}`);
+      const response = await fetch(`${base}/oauth/authorize?${authorizeQuery().toString()}`);
       expect(response.status).toBe(503);
       expect(response.headers.get('content-type')).toMatch(/^text\/html/);
       expect(await response.text()).toMatch(/^<!DOCTYPE html>/);

@@ -166,11 +166,7 @@ export class InstagramClient implements OnApplicationShutdown {
     const text = typeof response.data === 'string' ? response.data : '';
     const ms = elapsed(startedAt);
     if (response.status < 200 || response.status >= 300) {
-      const failure = mapErrorResponse(
-        response.status,
-        text,
-        response.headers as Record<string, unknown>,
-      );
+      const failure = mapErrorResponse(response.status, text, response.headers);
       this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
       this.logger.warn(
         {
