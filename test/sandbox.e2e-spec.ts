@@ -87,7 +87,7 @@ describe('sandbox mode restarts', () => {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('keeps the same API key and encryption key, so stored tokens stay readable', async () => {
+  it('keeps its keys and its emulated Instagram, so stored connections keep working', async () => {
     const env = { DATABASE_URL: database.url, LOG_LEVEL: 'silent' };
     const first = await startRuntime(env, { dataDir, log: quiet });
     let igUserId: string;
@@ -125,6 +125,15 @@ describe('sandbox mode restarts', () => {
         .set(bearer(second.sandbox!.apiKey))
         .expect(200);
       expect(revealed.body.accessToken).toBe(accessToken);
+      // The emulator came back with its accounts and tokens: the profile still reads.
+      const http = request(app.getHttpServer());
+      await http.get(`/users/${igUserId}`).set(bearer(second.sandbox!.apiKey)).expect(200);
+      // A new person after the restart gets an id of their own, not a reused one.
+      const start = await http.get('/auth/instagram/authorize').expect(302);
+      const newcomer = await http
+        .get(callbackPath(await consent(start.headers.location as string)))
+        .expect(200);
+      expect(newcomer.body.igUserId).not.toBe(igUserId);
       await app.close();
     } finally {
       await second.stop();

@@ -11,6 +11,14 @@ export function nextInstagramId(): string {
   return id.toString();
 }
 
+/** Never issue an id at or below one already in use (a restored emulator's accounts). */
+export function reserveInstagramIdsThrough(id: string): void {
+  const taken = (BigInt(id) - FIRST_ID) / 2n + 1n;
+  if (taken > issued) {
+    issued = taken;
+  }
+}
+
 export function randomAccessToken(): string {
   return `IGAA${randomBytes(48).toString('base64url')}`;
 }

@@ -1,4 +1,9 @@
-import { nextInstagramId, randomAccessToken, randomAuthorizationCode } from './emulator.ids.js';
+import {
+  nextInstagramId,
+  randomAccessToken,
+  randomAuthorizationCode,
+  reserveInstagramIdsThrough,
+} from './emulator.ids.js';
 import type {
   EmulatorAccount,
   EmulatorAccountOverrides,
@@ -24,6 +29,14 @@ export interface TokenRecord extends EmulatorTokenState {
   scopes: string[];
 }
 
+/** What survives a restart: accounts and tokens (codes live an hour; they are not kept). */
+export interface EmulatorSnapshot {
+  accounts: EmulatorAccount[];
+  tokens: [string, TokenRecord][];
+  clockOffset: number;
+  usernameCounter: number;
+}
+
 /** Everything the emulator knows, on its own clock. */
 export class EmulatorStore {
   private readonly apps = new Map<string, EmulatorApp>();
@@ -34,6 +47,29 @@ export class EmulatorStore {
   private usernameCounter = 0;
 
   constructor(private readonly wallClock: () => number) {}
+
+  snapshot(): EmulatorSnapshot {
+    return {
+      accounts: [...this.accounts.values()],
+      tokens: [...this.tokens.entries()],
+      clockOffset: this.clockOffset,
+      usernameCounter: this.usernameCounter,
+    };
+  }
+
+  restore(snapshot: EmulatorSnapshot): void {
+    for (const account of snapshot.accounts) {
+      this.accounts.set(account.userId, account);
+      for (const id of [account.userId, account.appScopedId, account.professionalId]) {
+        reserveInstagramIdsThrough(id);
+      }
+    }
+    for (const [token, record] of snapshot.tokens) {
+      this.tokens.set(token, record);
+    }
+    this.clockOffset = snapshot.clockOffset;
+    this.usernameCounter = snapshot.usernameCounter;
+  }
 
   now(): number {
     return this.wallClock() + this.clockOffset;

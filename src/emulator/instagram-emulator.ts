@@ -5,7 +5,7 @@ import { exchangeCode } from './code-exchange.handler.js';
 import { parseFormBody, readBody } from './emulator.body.js';
 import { faultOutcome, FaultQueue } from './emulator.faults.js';
 import { graphError } from './emulator.responses.js';
-import { EmulatorStore } from './emulator.store.js';
+import { EmulatorStore, type EmulatorSnapshot } from './emulator.store.js';
 import type {
   EmulatorAccount,
   EmulatorAccountOverrides,
@@ -168,6 +168,15 @@ export class InstagramEmulator {
   /** Every token issued so far to the account fails with 190/458, as after removing the app. */
   revokeAccount(userId: string): void {
     this.store.revokeAccount(userId);
+  }
+
+  /** Accounts and tokens as plain data, to restore() in a later process (sandbox restarts). */
+  snapshot(): EmulatorSnapshot {
+    return this.store.snapshot();
+  }
+
+  restore(snapshot: EmulatorSnapshot): void {
+    this.store.restore(snapshot);
   }
 
   advanceClock(ms: number): void {

@@ -1,4 +1,7 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RawEnv } from '../config/env.parser.js';
+import type { EmulatorSnapshot } from '../emulator/emulator.store.js';
 import { InstagramEmulator } from '../emulator/instagram-emulator.js';
 import { loadOrCreateSandboxSecrets } from './sandbox-secrets.js';
 
@@ -27,6 +30,8 @@ export async function startSandbox(env: RawEnv, dataDir: string): Promise<Sandbo
       },
     ],
   });
+  const stateFile = join(dataDir, 'emulator-state.json');
+  restoreEmulator(emulator, stateFile);
   const emulatorUrl = await emulator.start({ port: 0, host: '127.0.0.1' });
   return {
     env: {
@@ -41,8 +46,29 @@ export async function startSandbox(env: RawEnv, dataDir: string): Promise<Sandbo
     },
     apiKey: secrets.apiKey,
     emulatorUrl,
-    stop: () => emulator.stop(),
+    stop: async () => {
+      saveEmulator(emulator, stateFile);
+      await emulator.stop();
+    },
   };
+}
+
+/**
+ * The emulator's accounts and tokens are kept across restarts (they are the sandbox's stand-in
+ * for Instagram's own state), so connections made earlier keep working.
+ */
+function restoreEmulator(emulator: InstagramEmulator, file: string): void {
+  if (existsSync(file)) {
+    try {
+      emulator.restore(JSON.parse(readFileSync(file, 'utf8')) as EmulatorSnapshot);
+    } catch {
+      // An unreadable state only costs the earlier sandbox accounts; start afresh.
+    }
+  }
+}
+
+function saveEmulator(emulator: InstagramEmulator, file: string): void {
+  writeFileSync(file, JSON.stringify(emulator.snapshot()), { mode: 0o600 });
 }
 
 export function sandboxBanner(input: {
