@@ -131,7 +131,7 @@ describe('sandbox mode restarts', () => {
       // A new person after the restart gets an id of their own, not a reused one.
       const start = await http.get('/auth/instagram/authorize').expect(302);
       const newcomer = await http
-        .get(callbackPath(await consent(start.headers.location as string)))
+        .get(callbackPath(await consent(start.headers.location)))
         .expect(200);
       expect(newcomer.body.igUserId).not.toBe(igUserId);
       await app.close();
