@@ -10,6 +10,7 @@ import {
   startTestApp,
   useTestApp,
   type TestApp,
+  revealToken,
 } from './support/test-app.js';
 
 const HOUR_MS = 60 * 60 * 1000;
@@ -18,14 +19,6 @@ interface SealedRow {
   ig_user_id: string;
   token_key_id: string | null;
   token_ciphertext: Buffer | null;
-}
-
-async function reveal(test: TestApp, igUserId: string): Promise<string> {
-  const response = await test.http
-    .get(`/tokens/${igUserId}/access-token`)
-    .set(bearer(API_KEY.tokensReveal))
-    .expect(200);
-  return response.body.accessToken as string;
 }
 
 async function sealedRow(test: TestApp, igUserId: string): Promise<SealedRow> {
@@ -79,14 +72,14 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
       const { igUserId } = await connectAccount(test);
       expect((await sealedRow(test, igUserId)).token_key_id).toBe('k1');
 
-      expect(await reveal(rotated, igUserId)).toBe(await reveal(test, igUserId));
+      expect(await revealToken(rotated, igUserId)).toBe(await revealToken(test, igUserId));
     });
 
     it('seals a connection made through the k2,k1 replica under k2', async () => {
       const { igUserId } = await connectAccount(rotated);
 
       expect((await sealedRow(test, igUserId)).token_key_id).toBe('k2');
-      const token = await reveal(rotated, igUserId);
+      const token = await revealToken(rotated, igUserId);
       expect(test.emulator.inspectToken(token)).toMatchObject({ kind: 'long_lived' });
       // The k1-only app cannot open it: the row really is sealed under the new key.
       const response = await test.http
@@ -100,12 +93,12 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
 
     it('stores a k1 token refreshed through the k2,k1 replica under k2', async () => {
       const { igUserId } = await connectAccount(test);
-      const before = await reveal(test, igUserId);
+      const before = await revealToken(test, igUserId);
 
       await refreshNow(rotated, igUserId);
 
       expect((await sealedRow(test, igUserId)).token_key_id).toBe('k2');
-      const after = await reveal(rotated, igUserId);
+      const after = await revealToken(rotated, igUserId);
       expect(after).not.toBe(before);
       expect(test.emulator.inspectToken(after)?.kind).toBe('long_lived');
     });
@@ -119,7 +112,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
       expect(underK1.length).toBeGreaterThanOrEqual(3);
       const tokens = new Map<string, string>();
       for (const row of before) {
-        tokens.set(row.ig_user_id, await reveal(rotated, row.ig_user_id));
+        tokens.set(row.ig_user_id, await revealToken(rotated, row.ig_user_id));
       }
 
       const report = await rotated.app.get(TokenRewrapper).rewrapAll();
@@ -141,7 +134,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
         ).not.toBe(0);
       }
       for (const [igUserId, token] of tokens) {
-        expect(await reveal(rotated, igUserId)).toBe(token);
+        expect(await revealToken(rotated, igUserId)).toBe(token);
       }
 
       const again = await rotated.app.get(TokenRewrapper).rewrapAll();
@@ -158,7 +151,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
       const k2Only = await startTestApp({ TOKEN_ENCRYPTION_KEYS: `k2:${newKey}` }, { peer: test });
       try {
         for (const [igUserId, token] of tokens) {
-          expect(await reveal(k2Only, igUserId)).toBe(token);
+          expect(await revealToken(k2Only, igUserId)).toBe(token);
         }
       } finally {
         await k2Only.close();
@@ -167,7 +160,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
 
     it('reports a token sealed under a key no longer configured, leaves it as it is, and refuses to reveal it', async () => {
       const { igUserId } = await connectAccount(test);
-      const token = await reveal(test, igUserId);
+      const token = await revealToken(test, igUserId);
       await test.sql("UPDATE connections SET token_key_id = 'gone' WHERE ig_user_id = $1", [
         igUserId,
       ]);
@@ -196,7 +189,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
       await test.sql("UPDATE connections SET token_key_id = 'k1' WHERE ig_user_id = $1", [
         igUserId,
       ]);
-      expect(await reveal(rotated, igUserId)).toBe(token);
+      expect(await revealToken(rotated, igUserId)).toBe(token);
     });
 
     it('does not overwrite a token refreshed between the read and the write of a rewrap', async () => {
@@ -212,7 +205,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
       await refreshNow(test, igUserId);
       const refreshed = await sealedRow(test, igUserId);
       expect(refreshed.token_key_id).toBe('k1');
-      const newToken = await reveal(test, igUserId);
+      const newToken = await revealToken(test, igUserId);
 
       const replaced = await repository.replaceCiphertext(
         stale,
@@ -221,7 +214,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
 
       expect(replaced).toBe(false);
       expect(await sealedRow(test, igUserId)).toEqual(refreshed);
-      expect(await reveal(rotated, igUserId)).toBe(newToken);
+      expect(await revealToken(rotated, igUserId)).toBe(newToken);
     });
 
     it('skips, through rewrapAll, a row refreshed after its batch was read, and rewraps it in the next pass', async () => {
@@ -247,7 +240,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
       }
       // The row changed under the first pass was rewrapped by the next, keeping the new token.
       expect((await sealedRow(test, igUserId)).token_key_id).toBe('k2');
-      const newToken = await reveal(rotated, igUserId);
+      const newToken = await revealToken(rotated, igUserId);
       expect(test.emulator.inspectToken(newToken)?.kind).toBe('long_lived');
       const connection = await rotated.http
         .get(`/tokens/${igUserId}`)

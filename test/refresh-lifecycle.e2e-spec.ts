@@ -9,6 +9,7 @@ import {
   startTestApp,
   useTestApp,
   type TestApp,
+  revealToken,
 } from './support/test-app.js';
 
 const SECOND_MS = 1000;
@@ -60,14 +61,6 @@ async function makeDue(test: TestApp, igUserIds: string[]): Promise<void> {
   );
   expect(rows).toHaveLength(igUserIds.length);
   test.emulator.advanceClock(25 * HOUR_MS);
-}
-
-async function reveal(test: TestApp, igUserId: string): Promise<string> {
-  const response = await test.http
-    .get(`/tokens/${igUserId}/access-token`)
-    .set(bearer(API_KEY.tokensReveal))
-    .expect(200);
-  return response.body.accessToken as string;
 }
 
 async function getConnection(test: TestApp, igUserId: string): Promise<ConnectionBody> {
@@ -123,7 +116,7 @@ describe('Scheduled refresh', () => {
       const igUserIds = await connectMany(test, 24);
       const oldTokens = new Map<string, string>();
       for (const igUserId of igUserIds) {
-        oldTokens.set(igUserId, await reveal(test, igUserId));
+        oldTokens.set(igUserId, await revealToken(test, igUserId));
       }
       await makeDue(test, igUserIds);
       const replica = await startTestApp({}, { peer: test });
@@ -148,7 +141,7 @@ describe('Scheduled refresh', () => {
 
         for (const igUserId of igUserIds) {
           const oldToken = oldTokens.get(igUserId) as string;
-          const newToken = await reveal(replica, igUserId);
+          const newToken = await revealToken(replica, igUserId);
           expect(newToken).not.toBe(oldToken);
           expect(test.emulator.inspectToken(newToken)).toMatchObject({
             kind: 'long_lived',
@@ -169,7 +162,7 @@ describe('Scheduled refresh', () => {
 
     it('refreshes the tokens a dead replica had claimed once its lease runs out, each exactly once', async () => {
       const igUserIds = (await connectMany(test, 5)).sort();
-      const oldTokens = await Promise.all(igUserIds.map((igUserId) => reveal(test, igUserId)));
+      const oldTokens = await Promise.all(igUserIds.map((igUserId) => revealToken(test, igUserId)));
       await makeDue(test, igUserIds);
       const deadOwner = test.app.get(TokenRefresher).owner;
 
@@ -207,7 +200,7 @@ describe('Scheduled refresh', () => {
         expect([...calls.keys()].sort()).toEqual([...oldTokens].sort());
         expect([...calls.values()]).toEqual([1, 1, 1, 1, 1]);
         for (const [index, igUserId] of igUserIds.entries()) {
-          expect(await reveal(replica, igUserId)).not.toBe(oldTokens[index]);
+          expect(await revealToken(replica, igUserId)).not.toBe(oldTokens[index]);
           expectFreshlyRefreshed(await getConnection(test, igUserId), sweptAfter);
         }
         expect(
@@ -256,7 +249,7 @@ describe('Scheduled refresh', () => {
 
     it('marks a connection invalid on a 190 and never sends its token to Instagram again', async () => {
       const { igUserId } = await connectAccount(test);
-      const token = await reveal(test, igUserId);
+      const token = await revealToken(test, igUserId);
       await makeDue(test, [igUserId]);
       test.emulator.revokeAccount(igUserId);
 
@@ -300,7 +293,7 @@ describe('Scheduled refresh', () => {
       'keeps the connection active after %s, backs off at least 30 s, and succeeds on a later sweep',
       async (_label, fault, answered) => {
         const { igUserId } = await connectAccount(test);
-        const token = await reveal(test, igUserId);
+        const token = await revealToken(test, igUserId);
         await makeDue(test, [igUserId]);
         test.emulator.injectFault(fault);
 
@@ -344,7 +337,7 @@ describe('Scheduled refresh', () => {
         const recovered = await getConnection(test, igUserId);
         expectFreshlyRefreshed(recovered, sweptAfter);
         expect(recovered.lastRefreshErrorAt).toBeNull();
-        expect(await reveal(test, igUserId)).not.toBe(token);
+        expect(await revealToken(test, igUserId)).not.toBe(token);
       },
     );
 
@@ -376,7 +369,7 @@ describe('Scheduled refresh', () => {
     it('upgrades a short-lived token whose long-lived exchange failed at connect, once its grace has passed', async () => {
       test.emulator.injectFault({ operation: 'exchange_long_lived', kind: 'transient' });
       const { igUserId } = await connectAccount(test);
-      const shortLived = await reveal(test, igUserId);
+      const shortLived = await revealToken(test, igUserId);
       const before = await getConnection(test, igUserId);
       expect(before).toMatchObject({ tokenKind: 'short_lived', status: 'active' });
       expect(test.emulator.inspectToken(shortLived)?.kind).toBe('short_lived');
@@ -400,14 +393,14 @@ describe('Scheduled refresh', () => {
 
       expect(exchanges()).toBe(2);
       expectFreshlyRefreshed(await getConnection(test, igUserId), sweptAfter);
-      const longLived = await reveal(test, igUserId);
+      const longLived = await revealToken(test, igUserId);
       expect(longLived).not.toBe(shortLived);
       expect(test.emulator.inspectToken(longLived)?.kind).toBe('long_lived');
     });
 
     it('marks an active connection past its expiry expired without sending it to Instagram', async () => {
       const { igUserId } = await connectAccount(test);
-      const token = await reveal(test, igUserId);
+      const token = await revealToken(test, igUserId);
       await makeDue(test, [igUserId]);
       await test.sql(
         "UPDATE connections SET expires_at = now() - interval '1 second' WHERE ig_user_id = $1",
@@ -443,7 +436,7 @@ describe('Scheduled refresh', () => {
       );
       test.emulator.advanceClock(25 * HOUR_MS);
       const ids = [fresh, oldFarFromEnd, youngNearEnd];
-      const tokensBefore = await Promise.all(ids.map((igUserId) => reveal(test, igUserId)));
+      const tokensBefore = await Promise.all(ids.map((igUserId) => revealToken(test, igUserId)));
       const connectionsBefore = await Promise.all(
         ids.map((igUserId) => getConnection(test, igUserId)),
       );
@@ -452,7 +445,7 @@ describe('Scheduled refresh', () => {
 
       expect(report).toMatchObject({ expired: 0, refreshed: 0, failed: 0 });
       expect(test.emulator.calls.filter((call) => call.operation === 'refresh')).toEqual([]);
-      expect(await Promise.all(ids.map((igUserId) => reveal(test, igUserId)))).toEqual(
+      expect(await Promise.all(ids.map((igUserId) => revealToken(test, igUserId)))).toEqual(
         tokensBefore,
       );
       expect(await Promise.all(ids.map((igUserId) => getConnection(test, igUserId)))).toEqual(

@@ -160,6 +160,15 @@ export function bearer(secret: string): { Authorization: string } {
   return { Authorization: `Bearer ${secret}` };
 }
 
+/** The decrypted token, through the API (the reveal is audited like any other). */
+export async function revealToken(test: TestApp, igUserId: string): Promise<string> {
+  const response = await test.http
+    .get(`/tokens/${igUserId}/access-token`)
+    .set(bearer(API_KEY.tokensReveal))
+    .expect(200);
+  return response.body.accessToken as string;
+}
+
 /** Presses Allow (or Deny) on the emulator's consent page; answers the redirect back to us. */
 export async function consent(
   authorizeUrl: string,
