@@ -22,7 +22,7 @@ export function migrationsDir(): string {
 /** Migration folders in the order Prisma applies them (by name). */
 export function listMigrationNames(dir = migrationsDir()): string[] {
   return readdirSync(dir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && existsSync(join(dir, entry.name, 'migration.sql')))
+    .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort();
 }

@@ -9,9 +9,10 @@ import {
   type TestDatabase,
   withAdmin,
 } from '../../test/support/test-database.js';
-import { defaultMigrationsDir, MigrationError, Migrator } from './migrator.js';
+import { migrationsDir as projectMigrationsDir } from './migration-files.js';
+import { MigrationError, Migrator } from './migrator.js';
 
-const migrationsDir = defaultMigrationsDir();
+const migrationsDir = projectMigrationsDir();
 
 describe('Migrator', () => {
   let db: TestDatabase;

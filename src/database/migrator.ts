@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { migrationsDir } from './migration-files.js';
+import { listMigrationNames } from './migration-files.js';
 
 // The lock id, table DDL, row bookkeeping and refusals follow Prisma's schema engine
 // (sql-schema-connector postgres flavour, apply_migrations.rs), so that `prisma migrate deploy`
@@ -53,11 +53,6 @@ interface MigrationRow {
   rolled_back_at: Date | null;
   started_at: Date;
   logs: string | null;
-}
-
-/** The project's prisma/migrations, whether running from src/ or dist/. */
-export function defaultMigrationsDir(): string {
-  return migrationsDir();
 }
 
 export class Migrator {
@@ -209,13 +204,8 @@ export class Migrator {
         );
       }
     }
-    const entries = await readdir(dir, { withFileTypes: true });
-    const names = entries
-      .filter((entry) => entry.isDirectory())
-      .map((entry) => entry.name)
-      .sort();
     return Promise.all(
-      names.map(async (name) => {
+      listMigrationNames(dir).map(async (name) => {
         const file = path.join(dir, name, 'migration.sql');
         if (!existsSync(file)) {
           throw new MigrationError(`Migration ${name} has no migration.sql`);

@@ -1,11 +1,8 @@
-import { type ConnectionRecord, ConnectionStatus } from './connection.record.js';
+import { type ConnectionRecord, ConnectionStatus, hasLapsed } from './connection.record.js';
 import type { ConnectionDto } from './dto/connection.dto.js';
 
 export function toConnectionDto(connection: ConnectionRecord, now = Date.now()): ConnectionDto {
-  const lapsed =
-    connection.status === ConnectionStatus.active &&
-    connection.expiresAt !== null &&
-    connection.expiresAt.getTime() <= now;
+  const lapsed = connection.status === ConnectionStatus.active && hasLapsed(connection, now);
   return {
     igUserId: connection.igUserId,
     ownerId: connection.ownerId,

@@ -28,6 +28,11 @@ export interface ConnectionWithToken extends ConnectionRecord {
   tokenKeyId: string | null;
 }
 
+/** Its token has run out, whatever the status column says yet. */
+export function hasLapsed(connection: ConnectionRecord, now = Date.now()): boolean {
+  return connection.expiresAt !== null && connection.expiresAt.getTime() <= now;
+}
+
 /** A token ready to be stored: sealed already, with what Instagram said about its life. */
 export interface StoredToken {
   kind: TokenKind;

@@ -73,6 +73,7 @@ export class RefreshSweeper
   private async sweep(): Promise<SweepReport> {
     const startedAt = Date.now();
     const report = { expired: await this.repository.expireLapsed(), refreshed: 0, failed: 0 };
+    // A token is refreshed at most once a sweep, even if Instagram's answer left it due.
     const seen = new Set<string>();
     while (!this.loop.stopped) {
       const batch = await this.repository.claimDueForRefresh(
@@ -81,19 +82,18 @@ export class RefreshSweeper
         this.settings.concurrency,
       );
       const fresh = batch.filter((connection) => !seen.has(connection.igUserId));
-      if (fresh.length === 0) {
-        await Promise.all(
-          batch.map((connection) =>
+      await Promise.all(
+        batch
+          .filter((connection) => seen.has(connection.igUserId))
+          .map((connection) =>
             this.repository.releaseLease(connection.igUserId, this.refresher.owner),
           ),
-        );
+      );
+      if (fresh.length === 0) {
         break;
       }
       await Promise.all(
-        batch.map(async (connection) => {
-          if (seen.has(connection.igUserId)) {
-            return this.repository.releaseLease(connection.igUserId, this.refresher.owner);
-          }
+        fresh.map(async (connection) => {
           seen.add(connection.igUserId);
           try {
             await this.refresher.refreshClaimed(connection, 'scheduled');

@@ -38,6 +38,11 @@ export class TokenCipher {
     return this.keys.has(keyId);
   }
 
+  /** Every configured key id, the current one first. */
+  get keyIds(): string[] {
+    return [...this.keys.keys()];
+  }
+
   seal(token: string, igUserId: string): SealedToken {
     const key = this.keys.get(this.currentKeyId) as Buffer;
     const nonce = randomBytes(NONCE_BYTES);

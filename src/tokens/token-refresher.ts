@@ -2,17 +2,11 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import { backoffDelayMs } from '../common/backoff.js';
-import { asUpstreamFailure } from '../common/instagram-problem.js';
 import { newReplicaId } from '../common/replica-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
-import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
-import {
-  type ConnectionRecord,
-  ConnectionStatus,
-  type ConnectionWithToken,
-  TokenKind,
-} from './connection.record.js';
+import { type ConnectionRecord, type ConnectionWithToken, TokenKind } from './connection.record.js';
+import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
 import { TokenSealer } from './token-sealer.js';
 import { TokensRepository } from './tokens.repository.js';
 
@@ -38,6 +32,7 @@ export class TokenRefresher {
     private readonly repository: TokensRepository,
     private readonly instagram: InstagramClient,
     private readonly sealer: TokenSealer,
+    private readonly calls: StoredTokenCalls,
     config: ConfigService<AppConfig, true>,
   ) {
     this.leaseMs = config.get('refresh', { infer: true }).leaseMs;
@@ -50,10 +45,11 @@ export class TokenRefresher {
     const { igUserId } = connection;
     try {
       const current = this.sealer.openStored(connection);
-      const renewed =
+      const renewed = await this.calls.run(connection, () =>
         connection.tokenKind === TokenKind.short_lived
-          ? await this.instagram.exchangeForLongLived(current)
-          : await this.instagram.refreshLongLived(current);
+          ? this.instagram.exchangeForLongLived(current)
+          : this.instagram.refreshLongLived(current),
+      );
       const replaced = await this.repository.replaceToken({
         igUserId,
         expectedIssuedAt: connection.tokenIssuedAt,
@@ -81,10 +77,11 @@ export class TokenRefresher {
       );
       return replaced;
     } catch (error) {
-      await this.recordFailure(connection, mode, error);
-      throw error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid
-        ? tokenRejected(igUserId, error)
-        : asUpstreamFailure(error);
+      // A rejected token already took the connection out of use; anything else is retried.
+      if (!(error instanceof AppError && error.code === ErrorCode.InstagramTokenInvalid)) {
+        await this.recordFailure(connection, mode, error);
+      }
+      throw error;
     }
   }
 
@@ -93,27 +90,19 @@ export class TokenRefresher {
     mode: RefreshMode,
     error: unknown,
   ): Promise<void> {
-    const { igUserId } = connection;
     const reason = describeFailure(error);
-    if (error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid) {
-      const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
-      await this.repository.markUnusable(igUserId, connection.tokenIssuedAt, status, reason);
-      this.logger.warn(
-        { igUserId, mode, reason },
-        `Instagram rejected the token; connection marked ${status}`,
-      );
-      return;
-    }
     const attempts = connection.refreshAttempts + 1;
     const nextRefreshAt = mode === 'scheduled' ? this.nextAttempt(connection, attempts) : null;
     await this.repository.recordRefreshFailure({
-      igUserId,
+      igUserId: connection.igUserId,
       leaseOwner: this.owner,
       error: reason,
       nextRefreshAt,
-      countAttempt: true,
     });
-    this.logger.warn({ igUserId, mode, attempts, reason, nextRefreshAt }, 'token refresh failed');
+    this.logger.warn(
+      { igUserId: connection.igUserId, mode, attempts, reason, nextRefreshAt },
+      'token refresh failed',
+    );
   }
 
   private nextAttempt(connection: ConnectionRecord, attempts: number): Date {
@@ -125,25 +114,4 @@ export class TokenRefresher {
     }
     return new Date(next);
   }
-}
-
-function tokenRejected(igUserId: string, error: InstagramError): AppError {
-  const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
-  return new AppError(
-    ErrorCode.InstagramTokenInvalid,
-    `Instagram no longer accepts the token of ${igUserId} (${error.details.message}); the connection is now ${status} and the person must authorize again.`,
-    { cause: error, extensions: { connectionStatus: status } },
-  );
-}
-
-/** A failure in words fit to store and log: never a token. */
-export function describeFailure(error: unknown): string {
-  if (error instanceof InstagramError) {
-    const code = error.details.code !== undefined ? ` (code ${error.details.code})` : '';
-    return `${error.failure}${code}: ${error.details.message}`;
-  }
-  if (error instanceof AppError) {
-    return `${error.code}: ${error.detail}`;
-  }
-  return 'unexpected error';
 }

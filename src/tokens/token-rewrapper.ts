@@ -40,21 +40,22 @@ export class TokenRewrapper {
     const report: RewrapReport = { keyId, rewrapped: 0, skipped: 0, missingKey: [], remaining: 0 };
     for (let pass = 1; pass <= MAX_PASSES; pass++) {
       const missing: RewrapReport['missingKey'] = [];
-      const { rewrapped, skipped } = await this.pass(keyId, missing, report);
+      const skipped = await this.pass(keyId, missing, report);
       report.missingKey = missing;
-      if (skipped === 0 || rewrapped + skipped === 0) {
+      if (skipped === 0) {
         break;
       }
     }
-    report.remaining = await this.countReadableUnderOtherKeys(keyId);
+    report.remaining = await this.repository.countSealedUnder(this.sealer.olderKeyIds);
     return report;
   }
 
+  /** One pass over every token under another key; answers how many changed under it. */
   private async pass(
     keyId: string,
     missing: RewrapReport['missingKey'],
     report: RewrapReport,
-  ): Promise<{ rewrapped: number; skipped: number }> {
+  ): Promise<number> {
     let rewrapped = 0;
     let skipped = 0;
     let after = '';
@@ -83,21 +84,6 @@ export class TokenRewrapper {
     }
     report.rewrapped += rewrapped;
     report.skipped += skipped;
-    return { rewrapped, skipped };
-  }
-
-  private async countReadableUnderOtherKeys(keyId: string): Promise<number> {
-    let count = 0;
-    let after = '';
-    for (;;) {
-      const batch = await this.repository.findSealedUnderOtherKeys(keyId, after, BATCH_SIZE);
-      if (batch.length === 0) {
-        return count;
-      }
-      count += batch.filter(
-        (connection) => connection.tokenKeyId !== null && this.sealer.hasKey(connection.tokenKeyId),
-      ).length;
-      after = batch[batch.length - 1].igUserId;
-    }
+    return skipped;
   }
 }

@@ -32,6 +32,11 @@ export class TokenSealer {
     return this.cipher.hasKey(keyId);
   }
 
+  /** Configured keys other than the current one: readable, but no longer written. */
+  get olderKeyIds(): string[] {
+    return this.cipher.keyIds.slice(1);
+  }
+
   /** The same token sealed again under the current key (fresh nonce). */
   reseal(connection: ConnectionWithToken): SealedToken {
     return this.cipher.seal(this.openStored(connection), connection.igUserId);

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { InstagramModule } from '../instagram/instagram.module.js';
 import { RefreshSweeper } from './refresh.sweeper.js';
+import { StoredTokenCalls } from './stored-token-calls.js';
 import { TokenRefresher } from './token-refresher.js';
 import { TokenRewrapper } from './token-rewrapper.js';
 import { TokenSealer } from './token-sealer.js';
@@ -15,10 +16,11 @@ import { TokensService } from './tokens.service.js';
     TokensService,
     TokensRepository,
     TokenSealer,
+    StoredTokenCalls,
     TokenRefresher,
     TokenRewrapper,
     RefreshSweeper,
   ],
-  exports: [TokensService, TokensRepository, TokenSealer],
+  exports: [TokensService, TokensRepository, TokenSealer, StoredTokenCalls],
 })
 export class TokensModule {}

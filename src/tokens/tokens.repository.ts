@@ -105,7 +105,7 @@ export class TokensRepository {
     refreshed: boolean;
   }): Promise<ConnectionRecord | null> {
     return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.connection.updateMany({
+      const [connection] = await tx.connection.updateManyAndReturn({
         where: {
           igUserId: input.igUserId,
           tokenIssuedAt: input.expectedIssuedAt,
@@ -117,14 +117,11 @@ export class TokensRepository {
           ...(input.refreshed ? { lastRefreshedAt: input.token.issuedAt } : {}),
           ...NO_REFRESH_HISTORY,
         },
-      });
-      if (count !== 1) {
-        return null;
-      }
-      const connection = await tx.connection.findUniqueOrThrow({
-        where: { igUserId: input.igUserId },
         select: CONNECTION_SELECT,
       });
+      if (connection === undefined) {
+        return null;
+      }
       await this.outbox.record(tx, 'connection.refreshed', [connection]);
       return connection;
     });
@@ -150,7 +147,7 @@ export class TokensRepository {
     reason?: string,
   ): Promise<void> {
     await this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.connection.updateMany({
+      const changed = await tx.connection.updateManyAndReturn({
         where: { igUserId, tokenIssuedAt, status: ConnectionStatus.active },
         data: {
           status,
@@ -161,34 +158,18 @@ export class TokensRepository {
             ? { lastRefreshError: reason, lastRefreshErrorAt: new Date() }
             : {}),
         },
+        select: CONNECTION_SELECT,
       });
-      if (count === 1) {
-        const connection = await tx.connection.findUniqueOrThrow({
-          where: { igUserId },
-          select: CONNECTION_SELECT,
-        });
-        await this.outbox.record(tx, `connection.${status}`, [connection]);
-      }
+      await this.outbox.record(tx, `connection.${status}`, changed);
     });
   }
 
   /** Active connections whose token has run out become expired; answers how many. */
   async expireLapsed(now = new Date()): Promise<number> {
     return this.prisma.$transaction(async (tx) => {
-      const lapsed = await tx.connection.findMany({
+      const expired = await tx.connection.updateManyAndReturn({
         where: { status: ConnectionStatus.active, expiresAt: { lte: now } },
-        select: { igUserId: true },
-      });
-      if (lapsed.length === 0) {
-        return 0;
-      }
-      const ids = lapsed.map((row) => row.igUserId);
-      await tx.connection.updateMany({
-        where: { igUserId: { in: ids }, status: ConnectionStatus.active },
         data: { status: ConnectionStatus.expired, leaseOwner: null, leaseExpiresAt: null },
-      });
-      const expired = await tx.connection.findMany({
-        where: { igUserId: { in: ids } },
         select: CONNECTION_SELECT,
       });
       await this.outbox.record(tx, 'connection.expired', expired);
@@ -256,12 +237,11 @@ export class TokensRepository {
     leaseOwner: string;
     error: string;
     nextRefreshAt: Date | null;
-    countAttempt: boolean;
   }): Promise<void> {
     await this.prisma.connection.updateMany({
       where: { igUserId: input.igUserId, leaseOwner: input.leaseOwner },
       data: {
-        ...(input.countAttempt ? { refreshAttempts: { increment: 1 } } : {}),
+        refreshAttempts: { increment: 1 },
         ...(input.nextRefreshAt !== null ? { nextRefreshAt: input.nextRefreshAt } : {}),
         lastRefreshError: input.error.slice(0, 500),
         lastRefreshErrorAt: new Date(),
@@ -350,14 +330,8 @@ export class TokensRepository {
    */
   async revokeAccount(anyId: string): Promise<ConnectionRecord[]> {
     return this.prisma.$transaction(async (tx) => {
-      const where = { ...matchingAnyId(anyId), status: { not: ConnectionStatus.revoked } };
-      const targets = await tx.connection.findMany({ where, select: { igUserId: true } });
-      if (targets.length === 0) {
-        return [];
-      }
-      const ids = targets.map((row) => row.igUserId);
-      await tx.connection.updateMany({
-        where: { igUserId: { in: ids } },
+      const revoked = await tx.connection.updateManyAndReturn({
+        where: { ...matchingAnyId(anyId), status: { not: ConnectionStatus.revoked } },
         data: {
           status: ConnectionStatus.revoked,
           tokenCiphertext: null,
@@ -366,9 +340,6 @@ export class TokensRepository {
           leaseOwner: null,
           leaseExpiresAt: null,
         },
-      });
-      const revoked = await tx.connection.findMany({
-        where: { igUserId: { in: ids } },
         select: CONNECTION_SELECT,
       });
       await this.outbox.record(tx, 'connection.revoked', revoked);
@@ -428,6 +399,13 @@ export class TokensRepository {
       orderBy: { igUserId: 'asc' },
       take: limit,
       select: WITH_TOKEN_SELECT,
+    });
+  }
+
+  /** How many stored tokens are sealed under any of these keys. */
+  countSealedUnder(keyIds: string[]): Promise<number> {
+    return this.prisma.connection.count({
+      where: { tokenCiphertext: { not: null }, tokenKeyId: { in: keyIds } },
     });
   }
 

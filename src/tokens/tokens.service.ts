@@ -1,25 +1,26 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
-import { asUpstreamFailure } from '../common/instagram-problem.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
-import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
 import type { ShortLivedToken, UserNode } from '../instagram/instagram.wire.js';
 import {
   type ConnectionRecord,
   ConnectionStatus,
   type ConnectionWithToken,
+  hasLapsed,
   TokenKind,
 } from './connection.record.js';
-import { describeFailure, TokenRefresher } from './token-refresher.js';
+import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
+import { TokenRefresher } from './token-refresher.js';
 import { TokenSealer } from './token-sealer.js';
 import { decodeCursor, encodeCursor } from './connection.mapper.js';
 import { TokensRepository } from './tokens.repository.js';
 
 const SHORT_LIVED_SECONDS = 60 * 60;
 const DEFAULT_PAGE_SIZE = 50;
-const PROFILE_FIELDS = ['id', 'user_id', 'username'];
+/** What connecting learns at once; the client adds `id` to every /me read. */
+const PROFILE_FIELDS = ['user_id', 'username'];
 
 export interface UsableToken {
   connection: ConnectionRecord;
@@ -44,6 +45,7 @@ export class TokensService {
     private readonly instagram: InstagramClient,
     private readonly sealer: TokenSealer,
     private readonly refresher: TokenRefresher,
+    private readonly calls: StoredTokenCalls,
     config: ConfigService<AppConfig, true>,
   ) {
     this.userFields = config.get('instagram', { infer: true }).userFields;
@@ -116,7 +118,7 @@ export class TokensService {
 
   /** Refreshes now: upgrades a short-lived token, or renews a long-lived one Instagram allows. */
   async refreshNow(igUserId: string): Promise<ConnectionRecord> {
-    await this.usableToken(igUserId);
+    await this.activeConnection(igUserId);
     const claimed = await this.repository.claimOne(
       igUserId,
       this.refresher.owner,
@@ -152,11 +154,20 @@ export class TokensService {
 
   /** The decrypted token of an active, unexpired connection, or the problem that stops its use. */
   async usableToken(igUserId: string): Promise<UsableToken> {
+    const connection = await this.activeConnection(igUserId);
+    return {
+      connection: withoutToken(connection),
+      accessToken: this.sealer.openStored(connection),
+    };
+  }
+
+  /** An active, unexpired connection (a lapsed one is marked expired on the way). */
+  private async activeConnection(igUserId: string): Promise<ConnectionWithToken> {
     const connection = await this.repository.findWithToken(igUserId);
     if (connection === null) {
       throw notFound(igUserId);
     }
-    if (connection.status === ConnectionStatus.active && isPastExpiry(connection)) {
+    if (connection.status === ConnectionStatus.active && hasLapsed(connection)) {
       await this.repository.markUnusable(
         igUserId,
         connection.tokenIssuedAt,
@@ -171,44 +182,7 @@ export class TokensService {
         { extensions: { connectionStatus: connection.status } },
       );
     }
-    return {
-      connection: withoutToken(connection),
-      accessToken: this.sealer.openStored(connection),
-    };
-  }
-
-  /**
-   * Runs a call to Instagram with a connection's token. A token Instagram no longer accepts
-   * flips the connection to invalid (or expired) before the error goes up.
-   */
-  async callInstagram<T>(connection: ConnectionRecord, call: () => Promise<T>): Promise<T> {
-    try {
-      return await call();
-    } catch (error) {
-      if (error instanceof InstagramError && error.failure === InstagramFailure.TokenInvalid) {
-        const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
-        await this.repository.markUnusable(
-          connection.igUserId,
-          connection.tokenIssuedAt,
-          status,
-          describeFailure(error),
-        );
-        this.logger.warn(
-          {
-            igUserId: connection.igUserId,
-            instagramCode: error.details.code,
-            subcode: error.details.subcode,
-          },
-          `Instagram rejected the stored token; connection marked ${status}`,
-        );
-        throw new AppError(
-          ErrorCode.InstagramTokenInvalid,
-          `Instagram no longer accepts the token of ${connection.igUserId} (${error.details.message}); the connection is now ${status} and the person must authorize again.`,
-          { cause: error, extensions: { connectionStatus: status } },
-        );
-      }
-      throw asUpstreamFailure(error);
-    }
+    return connection;
   }
 
   /** Stores the ids and username /me taught us, when they differ from what is stored. */
@@ -226,7 +200,7 @@ export class TokensService {
     shortLivedToken: string,
   ): Promise<void> {
     try {
-      const longLived = await this.callInstagram(connection, () =>
+      const longLived = await this.calls.run(connection, () =>
         this.instagram.exchangeForLongLived(shortLivedToken),
       );
       await this.repository.replaceToken({
@@ -252,9 +226,7 @@ export class TokensService {
     connection: ConnectionRecord,
     accessToken: string,
   ): Promise<void> {
-    const fields = PROFILE_FIELDS.filter(
-      (field) => this.userFields.includes(field) || field === 'id',
-    );
+    const fields = PROFILE_FIELDS.filter((field) => this.userFields.includes(field));
     try {
       await this.learnProfile(connection, await this.instagram.getUserNode(accessToken, fields));
     } catch (error) {
@@ -264,10 +236,6 @@ export class TokensService {
       );
     }
   }
-}
-
-function isPastExpiry(connection: ConnectionRecord): boolean {
-  return connection.expiresAt !== null && connection.expiresAt.getTime() <= Date.now();
 }
 
 function withoutToken(connection: ConnectionWithToken): ConnectionRecord {

@@ -91,7 +91,12 @@ export class WebhookDispatcher
     const byConnection = new Map<string, ClaimedWebhookEvent[]>();
     for (const event of claimed) {
       const key = event.body.data.connection.igUserId;
-      byConnection.set(key, [...(byConnection.get(key) ?? []), event]);
+      const queue = byConnection.get(key);
+      if (queue === undefined) {
+        byConnection.set(key, [event]);
+      } else {
+        queue.push(event);
+      }
     }
     await Promise.all(
       [...byConnection.values()].map(async (events) => {

@@ -12,7 +12,8 @@ import { pathToFileURL } from 'node:url';
 export default async function globalSetup(): Promise<void> {
   loadTypeScriptImports();
   const { startEmbeddedPostgres } = await import('../../src/database/embedded-postgres.js');
-  const { defaultMigrationsDir, Migrator } = await import('../../src/database/migrator.js');
+  const { Migrator } = await import('../../src/database/migrator.js');
+  const { migrationsDir } = await import('../../src/database/migration-files.js');
   const support = await import('./test-database.js');
   const state = support.testServerState();
 
@@ -34,7 +35,7 @@ export default async function globalSetup(): Promise<void> {
       client.query(`CREATE DATABASE ${client.escapeIdentifier(template)}`),
     );
     const databaseUrl = support.databaseUrl(adminUrl, template);
-    await new Migrator({ databaseUrl, migrationsDir: defaultMigrationsDir() }).migrate();
+    await new Migrator({ databaseUrl, migrationsDir: migrationsDir() }).migrate();
     // The migrator's connection is closed; refusing new ones keeps the template copyable.
     await support.withAdmin(adminUrl, (client) =>
       client.query(`ALTER DATABASE ${client.escapeIdentifier(template)} ALLOW_CONNECTIONS false`),
