@@ -7,6 +7,7 @@ import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { AppError, ErrorCode } from './common/app-error.js';
 import { ProblemFilter } from './common/problem.filter.js';
+import { DatabasePool } from './database/database-pool.js';
 import { requestIdFor } from './logging/request-id.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -46,7 +47,7 @@ export function configureApp(app: NestFastifyApplication): void {
       exceptionFactory: toValidationError,
     }),
   );
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(app.get(DatabasePool)));
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', (request, reply, done) => {
     void reply.header('x-request-id', request.id);

@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { AppError, ErrorCode, problemStatus, problemTitle } from './app-error.js';
+import { isDatabaseInputRejection, isDatabaseUnavailable } from '../database/database-errors.js';
 import { asAppError } from './instagram-problem.js';
 import { type Problem, problemType } from './problem.js';
 
@@ -9,6 +10,9 @@ export interface MappedError {
   /** Whether the failure is ours (logged at error with its stack) rather than the caller's. */
   unexpected: boolean;
 }
+
+/** The pool probes every second; a few seconds covers a restart without a retry storm. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   400: ErrorCode.ValidationFailed,
@@ -26,6 +30,26 @@ export function mapError(error: unknown): MappedError {
   const appError = asAppError(error);
   if (appError !== undefined) {
     return fromAppError(appError);
+  }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      problem: build(
+        ErrorCode.DatabaseUnavailable,
+        'The database did not answer; try again shortly.',
+      ),
+      headers: retryAfter(DATABASE_RETRY_AFTER_SECONDS),
+      unexpected: false,
+    };
+  }
+  if (isDatabaseInputRejection(error)) {
+    return {
+      problem: build(
+        ErrorCode.ValidationFailed,
+        'A value in the request cannot be stored (for example, it holds a NUL character).',
+      ),
+      headers: {},
+      unexpected: false,
+    };
   }
   const status = statusOf(error);
   const code = status === undefined ? undefined : HTTP_STATUS_CODES[status];
@@ -46,6 +70,7 @@ function fromAppError(error: AppError): MappedError {
     unexpected:
       error.status >= 500 &&
       error.code !== ErrorCode.NotReady &&
+      error.code !== ErrorCode.DatabaseUnavailable &&
       !error.code.startsWith('instagram_'),
   };
 }
