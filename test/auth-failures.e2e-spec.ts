@@ -393,16 +393,6 @@ describe('OAuth failures', () => {
       expect(await connectionRows(account.userId)).toBe(0);
     });
 
-    it('answers 429 with Retry-After when Instagram rate limits the code exchange', async () => {
-      const { account, redirect } = await consentedFlow();
-      test.emulator.injectFault({ operation: 'exchange_code', kind: 'rate_limited' });
-      const response = await test.http.get(callbackPath(redirect));
-      expectProblem(response, 429, 'instagram_rate_limited');
-      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
-      expect(callsTo('exchange_code')).toBe(1);
-      expect(await connectionRows(account.userId)).toBe(0);
-    });
-
     it('sends an Instagram outage back to the return URL with status=error', async () => {
       const { account, redirect } = await consentedFlow({ returnTo: `${RETURN_ORIGIN}/done` });
       test.emulator.injectFault({ operation: 'exchange_code', kind: 'unavailable' });

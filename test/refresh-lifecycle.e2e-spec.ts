@@ -283,7 +283,6 @@ describe('Scheduled refresh', () => {
     it.each<[string, EmulatorFault, number]>([
       ['a 500 graph error (code 2)', { operation: 'refresh', kind: 'transient' }, 1],
       ['a 503 HTML page', { operation: 'refresh', kind: 'unavailable' }, 1],
-      ['a rate limit (code 4)', { operation: 'refresh', kind: 'rate_limited' }, 1],
       [
         'no answer within INSTAGRAM_TIMEOUT_MS (2 s)',
         { operation: 'refresh', kind: 'delay', ms: 2500 },

@@ -164,7 +164,6 @@ describe('GET /users/:igUserId', () => {
         'instagram_timeout',
         { operation: 'me', kind: 'delay', ms: 2500 },
       ],
-      ['rate limiting', 429, 'instagram_rate_limited', { operation: 'me', kind: 'rate_limited' }],
       [
         'answering 200 with HTML',
         502,
@@ -183,15 +182,6 @@ describe('GET /users/:igUserId', () => {
         expect((await storedConnection(test, igUserId)).status).toBe('active');
       },
     );
-
-    it('sends Retry-After with a rate-limited answer', async () => {
-      test.emulator.injectFault({ operation: 'me', kind: 'rate_limited' });
-
-      const response = await readUser(igUserId);
-
-      expectProblem(response, 429, 'instagram_rate_limited');
-      expect(Number(response.headers['retry-after'])).toBeGreaterThan(0);
-    });
 
     it('answers a non-JSON 200 sent as JSON with 502 instagram_bad_response', async () => {
       test.emulator.injectFault({ operation: 'me', kind: 'http', status: 200, body: '<html>' });

@@ -1,3 +1,5 @@
+import type { ThrottleScope } from './throttle-signals.js';
+
 export enum InstagramFailure {
   /** Instagram refused our input: a bad or used code, a wrong redirect_uri, an unknown field. */
   Rejected = 'rejected',
@@ -18,6 +20,8 @@ export interface InstagramErrorDetails {
   subcode?: number;
   httpStatus?: number;
   retryAfterSeconds?: number;
+  /** For a rate limit: whether Instagram limits the whole app or the one account. */
+  throttleScope?: ThrottleScope;
 }
 
 /** The Instagram client's only error type; nothing above it knows Instagram's wire formats. */

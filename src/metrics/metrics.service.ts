@@ -63,7 +63,36 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private holdSource: () => { appSeconds: number; accounts: number } = () => ({
+    appSeconds: 0,
+    accounts: 0,
+  });
+
+  private readonly instagramUsage = new Gauge({
+    name: 'vault_instagram_usage_percent',
+    help: "Instagram's last reported usage of a budget, in percent (x-app-usage for the app, x-business-use-case-usage for the busiest account)",
+    labelNames: ['header', 'figure'] as const,
+    registers: [this.registry],
+  });
+
   constructor(repository: MetricsRepository) {
+    const holds = () => this.holdSource();
+    new Gauge({
+      name: 'vault_instagram_rate_limit_hold_seconds',
+      help: 'Seconds left of the hold Instagram put on the whole app (0: none)',
+      registers: [this.registry],
+      collect() {
+        this.set(holds().appSeconds);
+      },
+    });
+    new Gauge({
+      name: 'vault_instagram_rate_limit_held_accounts',
+      help: 'Accounts Instagram asked us not to call for now',
+      registers: [this.registry],
+      collect() {
+        this.set(holds().accounts);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
     new Gauge({
       name: 'vault_connections',
@@ -95,6 +124,17 @@ export class MetricsService {
   recordInstagramCall(operation: string, outcome: string, seconds: number): void {
     this.instagramCalls.inc({ operation, outcome });
     this.instagramDuration.observe({ operation, outcome }, seconds);
+  }
+
+  /** Where the rate-limit hold gauges read from at each scrape. */
+  observeRateLimitHolds(source: () => { appSeconds: number; accounts: number }): void {
+    this.holdSource = source;
+  }
+
+  recordInstagramUsage(header: 'app' | 'business_use_case', figures: Record<string, number>): void {
+    for (const [figure, percent] of Object.entries(figures)) {
+      this.instagramUsage.set({ header, figure }, percent);
+    }
   }
 
   recordSweep(report: {

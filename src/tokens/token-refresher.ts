@@ -5,6 +5,7 @@ import { backoffDelayMs } from '../common/backoff.js';
 import { newReplicaId } from '../common/replica-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
+import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
 import { type ConnectionRecord, type ConnectionWithToken, TokenKind } from './connection.record.js';
 import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
 import { TokenSealer } from './token-sealer.js';
@@ -47,8 +48,8 @@ export class TokenRefresher {
       const current = this.sealer.openStored(connection);
       const renewed = await this.calls.run(connection, () =>
         connection.tokenKind === TokenKind.short_lived
-          ? this.instagram.exchangeForLongLived(current)
-          : this.instagram.refreshLongLived(current),
+          ? this.instagram.exchangeForLongLived(current, { account: igUserId })
+          : this.instagram.refreshLongLived(current, { account: igUserId }),
       );
       const replaced = await this.repository.replaceToken({
         igUserId,
@@ -92,7 +93,8 @@ export class TokenRefresher {
   ): Promise<void> {
     const reason = describeFailure(error);
     const attempts = connection.refreshAttempts + 1;
-    const nextRefreshAt = mode === 'scheduled' ? this.nextAttempt(connection, attempts) : null;
+    const nextRefreshAt =
+      mode === 'scheduled' ? this.nextAttempt(connection, attempts, holdSeconds(error)) : null;
     await this.repository.recordRefreshFailure({
       igUserId: connection.igUserId,
       leaseOwner: this.owner,
@@ -105,13 +107,24 @@ export class TokenRefresher {
     );
   }
 
-  private nextAttempt(connection: ConnectionRecord, attempts: number): Date {
+  private nextAttempt(connection: ConnectionRecord, attempts: number, holdSeconds: number): Date {
     const now = Date.now();
-    let next = now + backoffDelayMs(attempts, RETRY_BASE_MS, RETRY_CAP_MS);
+    // Never before Instagram's hold ends: retrying inside it is what gets the app throttled.
+    let next = Math.max(
+      now + backoffDelayMs(attempts, RETRY_BASE_MS, RETRY_CAP_MS),
+      now + holdSeconds * 1000,
+    );
     const expiresAt = connection.expiresAt?.getTime();
     if (expiresAt !== undefined && next > expiresAt - LAST_CHANCE_MARGIN_MS) {
       next = Math.max(now + RETRY_BASE_MS, expiresAt - LAST_CHANCE_MARGIN_MS);
     }
     return new Date(next);
   }
+}
+
+/** How long Instagram asked us to wait, when the failure was a rate limit. */
+function holdSeconds(error: unknown): number {
+  return error instanceof InstagramError && error.failure === InstagramFailure.RateLimited
+    ? (error.details.retryAfterSeconds ?? 0)
+    : 0;
 }

@@ -201,7 +201,7 @@ export class TokensService {
   ): Promise<void> {
     try {
       const longLived = await this.calls.run(connection, () =>
-        this.instagram.exchangeForLongLived(shortLivedToken),
+        this.instagram.exchangeForLongLived(shortLivedToken, { account: connection.igUserId }),
       );
       await this.repository.replaceToken({
         igUserId: connection.igUserId,
@@ -228,7 +228,10 @@ export class TokensService {
   ): Promise<void> {
     const fields = PROFILE_FIELDS.filter((field) => this.userFields.includes(field));
     try {
-      await this.learnProfile(connection, await this.instagram.getUserNode(accessToken, fields));
+      await this.learnProfile(
+        connection,
+        await this.instagram.getUserNode(accessToken, { fields, account: connection.igUserId }),
+      );
     } catch (error) {
       this.logger.warn(
         { igUserId: connection.igUserId, failure: describeFailure(error) },

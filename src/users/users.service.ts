@@ -20,7 +20,9 @@ export class UsersService {
   /** Reads /me with the stored token; what it teaches about the account is kept. */
   async getUser(igUserId: string): Promise<InstagramUser> {
     const { connection, accessToken } = await this.tokens.usableToken(igUserId);
-    const node = await this.calls.run(connection, () => this.instagram.getUserNode(accessToken));
+    const node = await this.calls.run(connection, () =>
+      this.instagram.getUserNode(accessToken, { account: igUserId }),
+    );
     await this.tokens.learnProfile(connection, node);
     return { igUserId, node };
   }
