@@ -71,6 +71,7 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     apiKeys: parseApiKeys(read.required('API_KEYS', why)),
     auth: { returnToOrigins: read.list('AUTH_RETURN_TO_ORIGINS').map(parseOrigin) },
     refresh: parseRefresh(read),
+    users: { cacheTtlMs: read.integer('USERS_CACHE_TTL_MS', 0, 0, 86_400_000) },
     rateLimit: { publicPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 60, 0, 1000000) },
     webhook: parseWebhook(read),
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
