@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { BackgroundTasks } from '../common/background-tasks.js';
 import { InstagramModule } from '../instagram/instagram.module.js';
 import { RefreshSweeper } from './refresh.sweeper.js';
 import { StoredTokenCalls } from './stored-token-calls.js';
@@ -13,6 +14,7 @@ import { TokensService } from './tokens.service.js';
   imports: [InstagramModule],
   controllers: [TokensController],
   providers: [
+    BackgroundTasks,
     TokensService,
     TokensRepository,
     TokenSealer,

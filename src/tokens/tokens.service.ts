@@ -11,6 +11,7 @@ import {
   hasLapsed,
   TokenKind,
 } from './connection.record.js';
+import { BackgroundTasks } from '../common/background-tasks.js';
 import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
 import { TokenRefresher } from './token-refresher.js';
 import { TokenSealer } from './token-sealer.js';
@@ -21,6 +22,10 @@ const SHORT_LIVED_SECONDS = 60 * 60;
 const DEFAULT_PAGE_SIZE = 50;
 /** What connecting learns at once; the client adds `id` to every /me read. */
 const PROFILE_FIELDS = ['user_id', 'username'];
+/** Kept back from a consent's budget for the writes after the last call. */
+const WRITE_RESERVE_MS = 300;
+/** Below this, an upgrade call is not worth starting: the sweep does it instead. */
+const MIN_UPGRADE_MS = 200;
 
 export interface UsableToken {
   connection: ConnectionRecord;
@@ -46,6 +51,7 @@ export class TokensService {
     private readonly sealer: TokenSealer,
     private readonly refresher: TokenRefresher,
     private readonly calls: StoredTokenCalls,
+    private readonly background: BackgroundTasks,
     config: ConfigService<AppConfig, true>,
   ) {
     this.userFields = config.get('instagram', { infer: true }).userFields;
@@ -60,6 +66,8 @@ export class TokensService {
     token: ShortLivedToken;
     ownerId?: string;
     requestedScopes: string[];
+    /** When the consent must have answered (epoch ms): the upgrade gets what is left. */
+    deadline: number;
   }): Promise<ConnectionRecord> {
     const { userId: igUserId, accessToken } = input.token;
     const connection = await this.repository.upsertConsented({
@@ -73,8 +81,11 @@ export class TokensService {
         input.token.expiresInSeconds ?? SHORT_LIVED_SECONDS,
       ),
     });
-    await this.upgradeAfterConsent(connection, accessToken);
-    await this.learnProfileQuietly(connection, accessToken);
+    // The profile is read beside the upgrade, off the critical path: the answer carries the
+    // username only if it came in time; otherwise it lands a little later (or on a user read).
+    const profile = this.background.run(() => this.learnProfileQuietly(connection, accessToken));
+    await this.upgradeAfterConsent(connection, accessToken, input.deadline - WRITE_RESERVE_MS);
+    await untilOrDeadline(profile, input.deadline - WRITE_RESERVE_MS);
     return (await this.repository.find(igUserId)) ?? connection;
   }
 
@@ -198,10 +209,22 @@ export class TokensService {
   private async upgradeAfterConsent(
     connection: ConnectionRecord,
     shortLivedToken: string,
+    deadline: number,
   ): Promise<void> {
+    const timeoutMs = deadline - Date.now();
+    if (timeoutMs < MIN_UPGRADE_MS) {
+      this.logger.warn(
+        { igUserId: connection.igUserId },
+        'no time left for the long-lived exchange; the short-lived token is kept and the sweep upgrades it',
+      );
+      return;
+    }
     try {
       const longLived = await this.calls.run(connection, () =>
-        this.instagram.exchangeForLongLived(shortLivedToken, { account: connection.igUserId }),
+        this.instagram.exchangeForLongLived(shortLivedToken, {
+          account: connection.igUserId,
+          timeoutMs,
+        }),
       );
       await this.repository.replaceToken({
         igUserId: connection.igUserId,
@@ -239,6 +262,18 @@ export class TokensService {
       );
     }
   }
+}
+
+/** Waits for the work, but not past the deadline (the work goes on by itself). */
+async function untilOrDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function withoutToken(connection: ConnectionWithToken): ConnectionRecord {
