@@ -1,7 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import type { EmulatorAccount } from '../src/emulator/instagram-emulator.js';
-import { signRequest } from '../src/meta/signed-request.js';
+import { signRequest } from './support/signed-request.js';
 import {
   API_KEY,
   bearer,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApiDocument } from '../src/app.setup.js';
-import { projectRoot } from '../src/database/migration-files.js';
+import { projectRoot } from '../src/common/project-root.js';
 import { useTestApp } from './support/test-app.js';
 
 describe('operations endpoints', () => {

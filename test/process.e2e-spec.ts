@@ -5,7 +5,7 @@ import { chmod, mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../src/database/migration-files.js';
+import { projectRoot } from '../src/common/project-root.js';
 import { InstagramEmulator } from '../src/emulator/instagram-emulator.js';
 import { consent } from './support/test-app.js';
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import SwaggerParser from '@apidevtools/swagger-parser';
 import openapiTS, { astToString, COMMENT_HEADER } from 'openapi-typescript';
 import { createVaultClient, type VaultClient } from '../clients/typescript/src/index.js';
-import { projectRoot } from '../src/database/migration-files.js';
+import { projectRoot } from '../src/common/project-root.js';
 import { API_KEY, consent, REDIRECT_URI, startTestApp, type TestApp } from './support/test-app.js';
 
 const root = projectRoot();

@@ -1,4 +1,4 @@
-import { signRequest } from '../src/meta/signed-request.js';
+import { signRequest } from './support/signed-request.js';
 import { WebhookEventsRepository } from '../src/webhooks/webhook-events.repository.js';
 import { connectAccount, useTestApp } from './support/test-app.js';
 

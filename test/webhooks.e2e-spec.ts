@@ -2,7 +2,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Response } from 'supertest';
-import { signRequest } from '../src/meta/signed-request.js';
+import { signRequest } from './support/signed-request.js';
 import type { WebhookEventBody, WebhookEventType } from '../src/webhooks/webhook-event.js';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
 import {

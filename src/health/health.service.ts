@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import { listMigrationNames } from '../database/migration-files.js';
+import { type MigrationRow, migrationStatus } from '../database/migration-status.js';
 import { HealthRepository } from './health.repository.js';
 
 @Injectable()
@@ -11,13 +12,13 @@ export class HealthService {
 
   /** Ready: the database answers and every migration shipped with this build is applied. */
   async checkReady(): Promise<{ migrations: number }> {
-    let applied: Set<string>;
+    let history: MigrationRow[];
     try {
-      applied = await this.repository.appliedMigrations();
+      history = await this.repository.migrationHistory();
     } catch {
       throw new AppError(ErrorCode.NotReady, 'The database cannot be reached.');
     }
-    const pending = this.expectedMigrations.filter((name) => !applied.has(name));
+    const { pending } = migrationStatus(this.expectedMigrations, history);
     if (pending.length > 0) {
       throw new AppError(ErrorCode.NotReady, `Migrations not applied: ${pending.join(', ')}.`, {
         extensions: { pendingMigrations: pending },

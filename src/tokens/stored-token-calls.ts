@@ -1,7 +1,10 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error.js';
-import { asUpstreamFailure } from '../common/instagram-problem.js';
-import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
+import {
+  asUpstreamFailure,
+  InstagramError,
+  InstagramFailure,
+} from '../instagram/instagram.errors.js';
 import { type ConnectionRecord, ConnectionStatus } from './connection.record.js';
 import { TokensRepository } from './tokens.repository.js';
 
