@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { ConnectionsRepository } from '../src/tokens/connections.repository.js';
+import { RewrapRepository } from '../src/tokens/rewrap.repository.js';
 import { TokenRewrapper } from '../src/tokens/token-rewrapper.js';
 import { TokenSealer } from '../src/tokens/token-sealer.js';
-import { TokensRepository } from '../src/tokens/tokens.repository.js';
 import {
   API_KEY,
   bearer,
@@ -194,8 +195,8 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
 
     it('does not overwrite a token refreshed between the read and the write of a rewrap', async () => {
       const { igUserId } = await connectAccount(test);
-      const repository = rotated.app.get(TokensRepository);
-      const stale = await repository.findWithToken(igUserId);
+      const repository = rotated.app.get(RewrapRepository);
+      const stale = await rotated.app.get(ConnectionsRepository).findWithToken(igUserId);
       if (stale === null) {
         throw new Error(`connection ${igUserId} not found`);
       }
@@ -219,7 +220,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
 
     it('skips, through rewrapAll, a row refreshed after its batch was read, and rewraps it in the next pass', async () => {
       const { igUserId } = await connectAccount(test);
-      const repository = rotated.app.get(TokensRepository);
+      const repository = rotated.app.get(RewrapRepository);
       const read = repository.findSealedUnderOtherKeys.bind(repository);
       const interleave = jest
         .spyOn(repository, 'findSealedUnderOtherKeys')

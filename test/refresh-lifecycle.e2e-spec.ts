@@ -1,7 +1,5 @@
 import type { EmulatorFault } from '../src/emulator/instagram-emulator.js';
-import { RefreshSweeper, type SweepReport } from '../src/tokens/refresh.sweeper.js';
 import { TokenRefresher } from '../src/tokens/token-refresher.js';
-import { TokensRepository } from '../src/tokens/tokens.repository.js';
 import {
   API_KEY,
   bearer,
@@ -11,6 +9,7 @@ import {
   type TestApp,
   revealToken,
 } from './support/test-app.js';
+import { claimDueAs, sweep } from './support/refresh.js';
 
 const SECOND_MS = 1000;
 const HOUR_MS = 60 * 60 * SECOND_MS;
@@ -32,10 +31,6 @@ interface LeaseRow {
   ig_user_id: string;
   lease_owner: string | null;
   lease_expires_at: Date | null;
-}
-
-function sweep(test: TestApp): Promise<SweepReport> {
-  return test.app.get(RefreshSweeper).sweepOnce();
 }
 
 async function connectMany(test: TestApp, count: number): Promise<string[]> {
@@ -167,9 +162,7 @@ describe('Scheduled refresh', () => {
       const deadOwner = test.app.get(TokenRefresher).owner;
 
       // Replica A claims the rows as its sweep would, then "dies" before refreshing any.
-      const claimed = await test.app
-        .get(TokensRepository)
-        .claimDueForRefresh(deadOwner, 60000, 100);
+      const claimed = await claimDueAs(test, deadOwner, 60000, 100);
       expect(claimed.map((connection) => connection.igUserId).sort()).toEqual(igUserIds);
       const held = await leases(test, igUserIds);
       for (const row of held) {

@@ -1,6 +1,6 @@
 import { RefreshSweeper } from '../src/tokens/refresh.sweeper.js';
 import { TokenRefresher } from '../src/tokens/token-refresher.js';
-import { TokensRepository } from '../src/tokens/tokens.repository.js';
+import { claimDueAs } from './support/refresh.js';
 import { API_KEY, connectAccount, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('graceful shutdown', () => {
@@ -46,7 +46,7 @@ describe('graceful shutdown', () => {
       [idle.igUserId],
     );
     const owner = test.app.get(TokenRefresher).owner;
-    const claimed = await test.app.get(TokensRepository).claimDueForRefresh(owner, 60_000, 10);
+    const claimed = await claimDueAs(test, owner, 60_000, 10);
     expect(claimed.map((row) => row.igUserId)).toEqual([idle.igUserId]);
 
     const closing = test.app.close();

@@ -3,6 +3,7 @@ import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Response } from 'supertest';
 import { signRequest } from './support/signed-request.js';
+import type { ConnectionDto } from '../src/tokens/dto/connection.dto.js';
 import type { WebhookEventBody, WebhookEventType } from '../src/webhooks/webhook-event.js';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
 import {
@@ -25,7 +26,7 @@ interface Delivery {
   path: string;
   headers: IncomingHttpHeaders;
   raw: string;
-  body: WebhookEventBody;
+  body: WebhookEventBody<ConnectionDto>;
   answered: number;
 }
 
@@ -62,7 +63,7 @@ class Receiver {
           path: request.url ?? '',
           headers: request.headers,
           raw,
-          body: JSON.parse(raw) as WebhookEventBody,
+          body: JSON.parse(raw) as WebhookEventBody<ConnectionDto>,
           answered: this.status,
         });
         response.writeHead(this.status, { 'content-type': 'text/plain' }).end('ok');

@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
 import { PrismaService } from './prisma.service.js';
+import { Transactions } from './transactions.js';
 
 @Global()
 @Module({
-  providers: [PrismaService],
-  exports: [PrismaService],
+  providers: [PrismaService, Transactions],
+  exports: [PrismaService, Transactions],
 })
 export class DatabaseModule {}
