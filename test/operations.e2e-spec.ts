@@ -1,4 +1,5 @@
 import { useTestApp } from './support/test-app.js';
+import { withNewestMigrationUnfinished } from './support/whole-database.js';
 
 describe('operations endpoints', () => {
   const test = useTestApp();
@@ -14,22 +15,11 @@ describe('operations endpoints', () => {
   });
 
   it('is not ready while a shipped migration is not applied', async () => {
-    const [row] = await test.sql<{ migration_name: string }>(
-      'SELECT migration_name FROM _prisma_migrations ORDER BY migration_name DESC LIMIT 1',
-    );
-    await test.sql('UPDATE _prisma_migrations SET finished_at = NULL WHERE migration_name = $1', [
-      row.migration_name,
-    ]);
-    try {
+    await withNewestMigrationUnfinished(test, async (migrationName) => {
       const response = await test.http.get('/health/ready').expect(503);
       expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
       expect(response.body.code).toBe('not_ready');
-      expect(response.body.pendingMigrations).toEqual([row.migration_name]);
-    } finally {
-      await test.sql(
-        'UPDATE _prisma_migrations SET finished_at = now() WHERE migration_name = $1',
-        [row.migration_name],
-      );
-    }
+      expect(response.body.pendingMigrations).toEqual([migrationName]);
+    });
   });
 });

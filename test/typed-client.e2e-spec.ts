@@ -1,5 +1,12 @@
 import { createVaultClient, type VaultClient } from '../clients/typescript/src/index.js';
-import { API_KEY, consent, REDIRECT_URI, startTestApp, type TestApp } from './support/test-app.js';
+import { consent } from './support/oauth.js';
+import {
+  API_KEY,
+  listenOnLoopback,
+  REDIRECT_URI,
+  startTestApp,
+  type TestApp,
+} from './support/test-app.js';
 
 describe('the typed client', () => {
   describe('driving the running service', () => {
@@ -8,10 +15,7 @@ describe('the typed client', () => {
 
     beforeAll(async () => {
       test = await startTestApp();
-      await test.app.listen({ port: 0, host: '127.0.0.1' });
-      const address = test.app.getHttpServer().address();
-      const port = typeof address === 'object' && address !== null ? address.port : 0;
-      vault = createVaultClient({ baseUrl: `http://127.0.0.1:${port}`, apiKey: API_KEY.all });
+      vault = createVaultClient({ baseUrl: await listenOnLoopback(test), apiKey: API_KEY.all });
     });
 
     afterAll(async () => {

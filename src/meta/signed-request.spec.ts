@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { signEncoded, signRequest } from '../../test/support/signed-request.js';
+import { signEncoded, signRequest } from '../../test/support/meta.js';
 import { SignedRequestError, verifySignedRequest } from './signed-request.js';
 
 const SECRET = 'app-secret-0123456789abcdef';

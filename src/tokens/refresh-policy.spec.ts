@@ -44,7 +44,7 @@ describe('effectiveStatus', () => {
   });
 
   it.each([ConnectionStatus.invalid, ConnectionStatus.revoked, ConnectionStatus.expired])(
-    'leaves a %s connection as it is, lapsed or not',
+    'leaves a connection that is %s as it is, lapsed or not',
     (status) => {
       expect(effectiveStatus({ status, expiresAt: at(-DAY) }, NOW)).toBe(status);
       expect(effectiveStatus({ status, expiresAt: at(DAY) }, NOW)).toBe(status);

@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import type { TestApp } from './test-app.js';
 
 /** Signs an already encoded payload as Meta does, so a request can be well signed but odd. */
 export function signEncoded(encodedPayload: string, appSecret: string): string {
@@ -19,4 +20,12 @@ export function signedRequestFor(userId: string, appSecret: string): string {
     { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: userId },
     appSecret,
   );
+}
+
+/** How many data deletion requests Meta made that were recorded. */
+export async function countDeletionRequests(test: TestApp): Promise<number> {
+  const [row] = await test.sql<{ n: number }>(
+    'SELECT count(*)::int AS n FROM data_deletion_requests',
+  );
+  return row.n;
 }
