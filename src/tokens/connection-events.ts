@@ -12,17 +12,17 @@ export class ConnectionEvents {
 
   /** One event per connection, each showing the connection as a caller would read it now. */
   async record(
-    tx: Transaction,
     type: WebhookEventType,
     connections: ConnectionRecord[],
+    tx: Transaction,
   ): Promise<void> {
     const at = new Date();
     const snapshots = connections.map((connection) => toConnectionDto(connection, at));
-    await this.outbox.record(tx, type, snapshots, at);
+    await this.outbox.record(type, snapshots, at, tx);
   }
 
   /** Drops every earlier event naming these connections (Meta's data deletion). */
-  async forget(tx: Transaction, igUserIds: string[]): Promise<void> {
-    await this.outbox.forgetConnections(tx, igUserIds);
+  async forget(igUserIds: string[], tx: Transaction): Promise<void> {
+    await this.outbox.forgetConnections(igUserIds, tx);
   }
 }

@@ -64,7 +64,7 @@ export class ConnectionsRepository {
         update: { ...(input.ownerId !== undefined ? { ownerId: input.ownerId } : {}), ...fresh },
         select: CONNECTION_SELECT,
       });
-      await this.events.record(tx, 'connection.created', [connection]);
+      await this.events.record('connection.created', [connection], tx);
       return connection;
     });
   }
@@ -100,7 +100,7 @@ export class ConnectionsRepository {
       if (connection === undefined) {
         return null;
       }
-      await this.events.record(tx, 'connection.refreshed', [connection]);
+      await this.events.record('connection.refreshed', [connection], tx);
       return connection;
     });
   }
@@ -138,7 +138,7 @@ export class ConnectionsRepository {
         },
         select: CONNECTION_SELECT,
       });
-      await this.events.record(tx, `connection.${status}`, changed);
+      await this.events.record(`connection.${status}`, changed, tx);
     });
   }
 
@@ -150,7 +150,7 @@ export class ConnectionsRepository {
         data: { status: ConnectionStatus.expired, leaseOwner: null, leaseExpiresAt: null },
         select: CONNECTION_SELECT,
       });
-      await this.events.record(tx, 'connection.expired', expired);
+      await this.events.record('connection.expired', expired, tx);
       return expired.length;
     });
   }
@@ -170,7 +170,7 @@ export class ConnectionsRepository {
         },
         select: CONNECTION_SELECT,
       });
-      await this.events.record(tx, 'connection.revoked', revoked);
+      await this.events.record('connection.revoked', revoked, tx);
       return revoked;
     });
   }
@@ -185,7 +185,7 @@ export class ConnectionsRepository {
         return false;
       }
       await tx.connection.delete({ where: { igUserId } });
-      await this.events.record(tx, 'connection.deleted', [connection]);
+      await this.events.record('connection.deleted', [connection], tx);
       return true;
     });
   }
@@ -199,7 +199,7 @@ export class ConnectionsRepository {
   async deleteAll(connections: ConnectionRecord[], tx: Transaction): Promise<void> {
     const igUserIds = connections.map((connection) => connection.igUserId);
     await tx.connection.deleteMany({ where: { igUserId: { in: igUserIds } } });
-    await this.events.record(tx, 'connection.deleted', connections);
+    await this.events.record('connection.deleted', connections, tx);
   }
 
   find(igUserId: string): Promise<ConnectionRecord | null> {

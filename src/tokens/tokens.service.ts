@@ -147,7 +147,7 @@ export class TokensService {
     const connections = await this.connections.findAccount(anyId, tx);
     const igUserIds = [...new Set([anyId, ...connections.map((c) => c.igUserId)])];
     await this.reveals.deleteFor(igUserIds, tx);
-    await this.events.forget(tx, igUserIds);
+    await this.events.forget(igUserIds, tx);
     await this.connections.deleteAll(
       connections.map((connection) => ({ ...connection, username: null })),
       tx,

@@ -14,7 +14,7 @@ export interface ClaimedWebhookEvent {
 export class WebhookEventsRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  async insert(tx: Transaction, bodies: WebhookEventBody[], createdAt: Date): Promise<void> {
+  async insert(bodies: WebhookEventBody[], createdAt: Date, tx: Transaction): Promise<void> {
     await tx.webhookEvent.createMany({
       data: bodies.map((body) => ({
         id: body.id,
@@ -26,7 +26,7 @@ export class WebhookEventsRepository {
   }
 
   /** Events whose connection is one of these, whatever their delivery state. */
-  async deleteNaming(tx: Transaction, igUserIds: string[]): Promise<void> {
+  async deleteNaming(igUserIds: string[], tx: Transaction): Promise<void> {
     await tx.$executeRaw`
       DELETE FROM webhook_events
       WHERE payload -> 'data' -> 'connection' ->> 'igUserId' = ANY(${igUserIds})`;

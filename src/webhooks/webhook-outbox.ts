@@ -23,10 +23,10 @@ export class WebhookOutbox {
 
   /** One event of `type` per connection, as the caller saw each at `createdAt`. */
   async record<C extends ConnectionSnapshot>(
-    tx: Transaction,
     type: WebhookEventType,
     connections: C[],
     createdAt: Date,
+    tx: Transaction,
   ): Promise<void> {
     if (!this.enabled || connections.length === 0) {
       return;
@@ -37,11 +37,11 @@ export class WebhookOutbox {
       createdAt: createdAt.toISOString(),
       data: { connection },
     }));
-    await this.events.insert(tx, bodies, createdAt);
+    await this.events.insert(bodies, createdAt, tx);
   }
 
   /** Deletes every event naming these connections (Meta's data deletion keeps none). */
-  async forgetConnections(tx: Transaction, igUserIds: string[]): Promise<void> {
-    await this.events.deleteNaming(tx, igUserIds);
+  async forgetConnections(igUserIds: string[], tx: Transaction): Promise<void> {
+    await this.events.deleteNaming(igUserIds, tx);
   }
 }
