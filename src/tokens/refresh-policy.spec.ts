@@ -154,25 +154,34 @@ describe('RefreshPolicy', () => {
 
     it('backs off from a minute, doubling with each failure in a row', () => {
       const waits = [1, 2, 3, 4].map(
-        (attempts) => policy.retryAt(attempts, farEnd, NOW, lowestJitter).getTime() - NOW.getTime(),
+        (attempts) =>
+          policy.retryAt(attempts, farEnd, NOW, { random: lowestJitter }).getTime() - NOW.getTime(),
       );
       // The lowest jitter is half: 1, 2, 4, 8 minutes halved.
       expect(waits).toEqual([30 * SECOND, MINUTE, 2 * MINUTE, 4 * MINUTE]);
     });
 
     it('never waits more than six hours', () => {
-      const wait = policy.retryAt(50, farEnd, NOW, () => 0.999).getTime() - NOW.getTime();
+      const wait =
+        policy.retryAt(50, farEnd, NOW, { random: () => 0.999 }).getTime() - NOW.getTime();
       expect(wait).toBeLessThanOrEqual(6 * HOUR);
       expect(wait).toBeGreaterThan(5 * HOUR);
     });
 
+    it('waits out a hold Instagram asked for, however short the back-off', () => {
+      const hold = { notBefore: at(2 * HOUR), random: lowestJitter };
+      expect(policy.retryAt(1, farEnd, NOW, hold)).toEqual(at(2 * HOUR));
+    });
+
     it('tries again before the token ends, ten minutes ahead of it', () => {
       const endsSoon = at(2 * HOUR);
-      expect(policy.retryAt(10, endsSoon, NOW, lowestJitter)).toEqual(at(2 * HOUR - 10 * MINUTE));
+      expect(policy.retryAt(10, endsSoon, NOW, { random: lowestJitter })).toEqual(
+        at(2 * HOUR - 10 * MINUTE),
+      );
     });
 
     it('still waits a minute when the token is about to end', () => {
-      expect(policy.retryAt(10, at(5 * MINUTE), NOW, lowestJitter)).toEqual(at(MINUTE));
+      expect(policy.retryAt(10, at(5 * MINUTE), NOW, { random: lowestJitter })).toEqual(at(MINUTE));
     });
   });
 });

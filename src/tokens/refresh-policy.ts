@@ -130,17 +130,21 @@ export class RefreshPolicy {
   }
 
   /**
-   * The next try after `attempts` failures in a row: growing, jittered back-off, but always
-   * before the token ends (at least a minute away).
+   * The next try after `attempts` failures in a row: growing, jittered back-off, never before
+   * `notBefore` (a hold Instagram asked for), but always before the token ends (at least a
+   * minute away).
    */
   retryAt(
     attempts: number,
     expiresAt: Date | null,
     now: Date,
-    random: () => number = Math.random,
+    options: { notBefore?: Date; random?: () => number } = {},
   ): Date {
     const at = now.getTime();
-    let next = at + backoffDelayMs(attempts, RETRY_BASE_MS, RETRY_CAP_MS, random);
+    let next = Math.max(
+      at + backoffDelayMs(attempts, RETRY_BASE_MS, RETRY_CAP_MS, options.random),
+      options.notBefore?.getTime() ?? 0,
+    );
     const lastChance = expiresAt === null ? undefined : expiresAt.getTime() - LAST_CHANCE_MARGIN_MS;
     if (lastChance !== undefined && next > lastChance) {
       next = Math.max(at + RETRY_BASE_MS, lastChance);
