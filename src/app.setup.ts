@@ -85,13 +85,24 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Instagram token vault')
     .setDescription(
       'Runs Instagram OAuth for internal services and keeps the tokens encrypted, fresh and readable. ' +
+        'Every route needs an API key (`Authorization: Bearer <secret>` from API_KEYS) unless it says ' +
+        '`security: []`: the browser, Meta and operations routes. ' +
         'Errors are application/problem+json with a stable `code`.',
     )
     .setVersion('1')
+    // As package.json: not licensed for use outside the company; the URL says what that means.
+    .setLicense('UNLICENSED', 'https://docs.npmjs.com/cli/configuring-npm/package-json#license')
+    .addServer('/', 'The vault that serves this document')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'A secret from API_KEYS' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key',
+        description: 'A secret from API_KEYS',
+      },
       'apiKey',
     )
+    .addSecurityRequirements('apiKey')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,

@@ -1,5 +1,7 @@
-import { API_KEY, bearer, callbackPath, consent, useTestApp } from './support/test-app.js';
-import { waitFor } from './support/wait-for.js';
+import { connectionRow } from './support/connections.js';
+import { callbackPath, consent } from './support/oauth.js';
+import { API_KEY, bearer, useTestApp } from './support/test-app.js';
+import { waitFor } from './support/wait.js';
 
 /** INSTAGRAM_TIMEOUT_MS of the test app; a consent must answer within it plus a second. */
 const TIMEOUT_MS = 2000;
@@ -25,13 +27,7 @@ describe('a consent with slow Instagram calls answers within INSTAGRAM_TIMEOUT_M
     }
   };
 
-  const stored = async (igUserId: string) =>
-    (
-      await test.sql<{ token_kind: string; username: string | null }>(
-        'SELECT token_kind, username FROM connections WHERE ig_user_id = $1',
-        [igUserId],
-      )
-    )[0];
+  const stored = async (igUserId: string) => (await connectionRow(test, igUserId))!;
 
   it('keeps the short-lived token when the upgrade does not fit, and learns the profile afterwards', async () => {
     const path = await consentedCallback();

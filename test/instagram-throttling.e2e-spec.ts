@@ -1,24 +1,19 @@
 import type { Response } from 'supertest';
-import { RefreshSweeper } from '../src/tokens/refresh.sweeper.js';
 import type { EmulatorOperation } from '../src/emulator/instagram-emulator.js';
+import { expectProblem } from './support/assertions.js';
 import {
-  API_KEY,
-  bearer,
-  callbackPath,
-  connectAccount,
-  consent,
-  startTestApp,
-  type TestApp,
-} from './support/test-app.js';
-
-const HOUR_MS = 60 * 60 * 1000;
+  allConnectionIds,
+  connectionRow,
+  makeDue,
+  passNextRefresh,
+} from './support/connections.js';
+import { storedHolds } from './support/holds.js';
+import { callbackPath, connectAccount, consent } from './support/oauth.js';
+import { sweep } from './support/refresh.js';
+import { API_KEY, bearer, startTestApp, type TestApp } from './support/test-app.js';
 
 function expectRateLimited(response: Response, seconds: { min: number; max: number }): void {
-  expect({ status: response.status, code: response.body?.code }).toEqual({
-    status: 429,
-    code: 'instagram_rate_limited',
-  });
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+  expectProblem(response, 429, 'instagram_rate_limited');
   const retryAfter = Number(response.headers['retry-after']);
   expect(retryAfter).toBeGreaterThanOrEqual(seconds.min);
   expect(retryAfter).toBeLessThanOrEqual(seconds.max);
@@ -112,9 +107,7 @@ describe("Instagram's rate limits are obeyed", () => {
 
     expectRateLimited(await readUser(second, igUserId), { min: 50, max: 60 });
     expect(callsTo(first, 'me')).toBe(0);
-    const [hold] = await first.sql<{ scope: string; reason: string }>(
-      'SELECT scope, reason FROM instagram_rate_limit_holds',
-    );
+    const [hold] = await storedHolds(first);
     expect(hold.scope).toBe('app');
     expect(hold.reason).not.toMatch(/IGAA|access_token/);
   });
@@ -137,8 +130,7 @@ describe("Instagram's rate limits are obeyed", () => {
     const second = await flow();
     expectRateLimited(await test.http.get(callbackPath(second)), { min: 1, max: 60 });
     expect(callsTo(test, 'exchange_code')).toBe(1);
-    const [{ count }] = await test.sql<{ count: string }>('SELECT count(*) FROM connections');
-    expect(Number(count)).toBe(0);
+    expect(await allConnectionIds(test)).toEqual([]);
   });
 
   it('moves a throttled refresh to the end of the hold and calls nothing until then', async () => {
@@ -146,36 +138,23 @@ describe("Instagram's rate limits are obeyed", () => {
     const test = await start({ REFRESH_CONCURRENCY: '1' });
     const accounts = [await connectAccount(test), await connectAccount(test)];
     const ids = accounts.map((account) => account.igUserId);
-    await test.sql(
-      `UPDATE connections SET token_issued_at = now() - interval '25 hours',
-         expires_at = now() + interval '3 days', next_refresh_at = now() - interval '1 second'
-       WHERE ig_user_id = ANY($1)`,
-      [ids],
-    );
-    test.emulator.advanceClock(25 * HOUR_MS);
+    await makeDue(test, ids);
     test.emulator.resetCalls();
     test.emulator.injectFault({ operation: 'refresh', kind: 'rate_limited', regainMinutes: 30 });
-    const sweeper = test.app.get(RefreshSweeper);
     const sweptAt = Date.now();
 
-    const report = await sweeper.sweepOnce();
+    const report = await sweep(test);
 
     expect(report).toMatchObject({ refreshed: 0, failed: 2 });
     expect(callsTo(test, 'refresh')).toBe(1);
-    const rows = await test.sql<{ next_refresh_at: Date; status: string }>(
-      'SELECT next_refresh_at, status FROM connections WHERE ig_user_id = ANY($1)',
-      [ids],
-    );
-    for (const row of rows) {
+    for (const igUserId of ids) {
+      const row = (await connectionRow(test, igUserId))!;
       expect(row.status).toBe('active');
-      expect(row.next_refresh_at.getTime() - sweptAt).toBeGreaterThanOrEqual(59 * 1000);
+      expect(row.next_refresh_at!.getTime() - sweptAt).toBeGreaterThanOrEqual(59 * 1000);
+      // Even made due again, it is not sent while the hold stands.
+      await passNextRefresh(test, igUserId);
     }
-    // Even with the rows made due again, nothing goes out while the hold stands.
-    await test.sql(
-      "UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE ig_user_id = ANY($1)",
-      [ids],
-    );
-    await sweeper.sweepOnce();
+    await sweep(test);
     expect(callsTo(test, 'refresh')).toBe(1);
   });
 

@@ -1,11 +1,5 @@
-import {
-  API_KEY,
-  bearer,
-  connectAccount,
-  startTestApp,
-  type TestApp,
-  useTestApp,
-} from './support/test-app.js';
+import { connectAccount } from './support/oauth.js';
+import { API_KEY, bearer, startTestApp, type TestApp, useTestApp } from './support/test-app.js';
 
 const meCalls = (test: TestApp) => test.emulator.calls.filter((call) => call.operation === 'me');
 

@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AppError, ErrorCode } from '../common/app-error.js';
-import { asAppError } from '../common/instagram-problem.js';
+import { AppError, asAppError, ErrorCode } from '../common/app-error.js';
 import { redactUrl } from '../common/redact.js';
 import type { AppConfig, InstagramConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
@@ -15,13 +14,13 @@ import { checkReturnTo, withOutcome } from './return-url.js';
 const STATE_BYTES = 32;
 /** What a consent may take beyond INSTAGRAM_TIMEOUT_MS: our own database work. */
 const CONSENT_SLACK_MS = 1000;
+const STATE_LIFETIME_MS = 10 * 60 * 1000;
 
 interface ExchangeInput {
   code: string;
   redirectUri?: string;
   ownerId?: string;
 }
-export const STATE_LIFETIME_MS = 10 * 60 * 1000;
 
 export interface StartedFlow {
   url: string;
@@ -115,7 +114,10 @@ export class AuthService {
       return { returnTo, error: invalidState('was already used') };
     }
     if (consumed.outcome === 'expired') {
-      return { returnTo, error: invalidState('has expired (flows last 10 minutes)') };
+      return {
+        returnTo,
+        error: invalidState(`has expired (flows last ${STATE_LIFETIME_MS / 60_000} minutes)`),
+      };
     }
     if (params.error !== undefined) {
       return { returnTo, error: denied(params) };

@@ -72,7 +72,10 @@ export class MetaController {
     summary: 'The status of a data deletion',
     description: 'JSON for programs; an HTML page for a browser (Accept: text/html).',
   })
-  @ApiParam({ name: 'confirmationCode' })
+  @ApiParam({
+    name: 'confirmationCode',
+    description: 'The confirmation_code the data deletion callback answered',
+  })
   @ApiProduces('application/json', 'text/html')
   @ApiOkResponse({ description: 'The deletion and its status', type: DataDeletionStatusDto })
   @ApiProblemResponse(404, 'No deletion has this confirmation code')

@@ -3,7 +3,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
-import { TokensRepository } from '../tokens/tokens.repository.js';
+import { Transactions } from '../database/transactions.js';
+import { TokensService } from '../tokens/tokens.service.js';
 import { type DataDeletionRecord, DataDeletionRepository } from './data-deletion.repository.js';
 import {
   SignedRequestError,
@@ -26,8 +27,9 @@ export class MetaService {
   private readonly publicOrigin: string;
 
   constructor(
-    private readonly tokens: TokensRepository,
+    private readonly tokens: TokensService,
     private readonly deletions: DataDeletionRepository,
+    private readonly transactions: Transactions,
     config: ConfigService<AppConfig, true>,
   ) {
     const instagram = config.get('instagram', { infer: true });
@@ -46,7 +48,12 @@ export class MetaService {
   async requestDeletion(signedRequest: unknown): Promise<DeletionReceipt> {
     const { userId } = this.verify(signedRequest);
     const confirmationCode = randomBytes(12).toString('base64url');
-    const deleted = await this.tokens.deleteAccountData(userId, confirmationCode);
+    // One transaction over both owners: the deletion is recorded exactly when it happened.
+    const deleted = await this.transactions.run(async (tx) => {
+      const erased = await this.tokens.eraseAccount(userId, tx);
+      await this.deletions.recordCompleted(confirmationCode, erased, tx);
+      return erased;
+    });
     this.logger.log({ confirmationCode, connectionsDeleted: deleted }, 'data deletion done');
     return {
       url: `${this.publicOrigin}${DATA_DELETION_PATH}/${confirmationCode}`,

@@ -75,12 +75,3 @@ export function verifySignedRequest(
   }
   return { userId, issuedAt };
 }
-
-/** Builds a signed_request as Meta does; for tests and the emulator. */
-export function signRequest(payload: Record<string, unknown>, appSecret: string): string {
-  const encodedPayload = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-  const signature = createHmac('sha256', appSecret)
-    .update(encodedPayload, 'utf8')
-    .digest('base64url');
-  return `${signature}.${encodedPayload}`;
-}

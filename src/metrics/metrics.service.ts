@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { MetricsRepository } from './metrics.repository.js';
+
+/** Connections by the status callers see; supplied by the module that owns connections. */
+export type ConnectionCounter = () => Promise<Map<string, number>>;
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -75,7 +77,9 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(repository: MetricsRepository) {
+  private countConnections: ConnectionCounter | undefined;
+
+  constructor() {
     const holds = () => this.holdSource();
     new Gauge({
       name: 'vault_instagram_rate_limit_hold_seconds',
@@ -94,6 +98,8 @@ export class MetricsService {
       },
     });
     collectDefaultMetrics({ register: this.registry });
+    const readCounts = (): Promise<Map<string, number>> =>
+      this.countConnections?.() ?? Promise.resolve(new Map<string, number>());
     new Gauge({
       name: 'vault_connections',
       help: 'Connections by status',
@@ -101,9 +107,9 @@ export class MetricsService {
       registers: [this.registry],
       // A scrape must not fail with the database: the last counts stay until it is back.
       async collect() {
-        let counts: [string, number][];
+        let counts: Map<string, number>;
         try {
-          counts = await repository.countConnectionsByStatus();
+          counts = await readCounts();
         } catch {
           return;
         }
@@ -113,6 +119,11 @@ export class MetricsService {
         }
       },
     });
+  }
+
+  /** Where vault_connections reads its counts at each scrape. */
+  countConnectionsWith(counter: ConnectionCounter): void {
+    this.countConnections = counter;
   }
 
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void {

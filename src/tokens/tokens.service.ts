@@ -2,21 +2,24 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
+import type { Transaction } from '../database/transactions.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
 import type { ShortLivedToken, UserNode } from '../instagram/instagram.wire.js';
+import { ConnectionEvents } from './connection-events.js';
+import { decodeCursor, encodeCursor } from './connection.mapper.js';
 import {
   type ConnectionRecord,
   ConnectionStatus,
   type ConnectionWithToken,
-  hasLapsed,
   TokenKind,
 } from './connection.record.js';
 import { BackgroundTasks } from '../common/background-tasks.js';
+import { ConnectionsRepository } from './connections.repository.js';
+import { effectiveStatus, RefreshPolicy } from './refresh-policy.js';
 import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
 import { TokenRefresher } from './token-refresher.js';
+import { TokenRevealsRepository } from './token-reveals.repository.js';
 import { TokenSealer } from './token-sealer.js';
-import { decodeCursor, encodeCursor } from './connection.mapper.js';
-import { TokensRepository } from './tokens.repository.js';
 
 const SHORT_LIVED_SECONDS = 60 * 60;
 const DEFAULT_PAGE_SIZE = 50;
@@ -43,10 +46,12 @@ export interface RevealedToken {
 export class TokensService {
   private readonly logger = new Logger(TokensService.name);
   private readonly userFields: string[];
-  private readonly minRefreshAgeMs: number;
 
   constructor(
-    private readonly repository: TokensRepository,
+    private readonly connections: ConnectionsRepository,
+    private readonly reveals: TokenRevealsRepository,
+    private readonly events: ConnectionEvents,
+    private readonly policy: RefreshPolicy,
     private readonly instagram: InstagramClient,
     private readonly sealer: TokenSealer,
     private readonly refresher: TokenRefresher,
@@ -55,7 +60,6 @@ export class TokensService {
     config: ConfigService<AppConfig, true>,
   ) {
     this.userFields = config.get('instagram', { infer: true }).userFields;
-    this.minRefreshAgeMs = config.get('refresh', { infer: true }).minAgeSeconds * 1000;
   }
 
   /**
@@ -70,11 +74,11 @@ export class TokensService {
     deadline: number;
   }): Promise<ConnectionRecord> {
     const { userId: igUserId, accessToken } = input.token;
-    const connection = await this.repository.upsertConsented({
+    const connection = await this.connections.upsertConsented({
       igUserId,
       ownerId: input.ownerId,
       scopes: input.token.permissions ?? input.requestedScopes,
-      token: this.sealer.seal(
+      token: this.sealAndSchedule(
         igUserId,
         accessToken,
         TokenKind.short_lived,
@@ -86,11 +90,11 @@ export class TokensService {
     const profile = this.background.run(() => this.learnProfileQuietly(connection, accessToken));
     await this.upgradeAfterConsent(connection, accessToken, input.deadline - WRITE_RESERVE_MS);
     await untilOrDeadline(profile, input.deadline - WRITE_RESERVE_MS);
-    return (await this.repository.find(igUserId)) ?? connection;
+    return (await this.connections.find(igUserId)) ?? connection;
   }
 
   async getConnection(igUserId: string): Promise<ConnectionRecord> {
-    const connection = await this.repository.find(igUserId);
+    const connection = await this.connections.find(igUserId);
     if (connection === null) {
       throw notFound(igUserId);
     }
@@ -109,7 +113,7 @@ export class TokensService {
     if (query.cursor !== undefined && afterIgUserId === undefined) {
       throw new AppError(ErrorCode.ValidationFailed, 'cursor is not one this service issued.');
     }
-    const page = await this.repository.list({
+    const page = await this.connections.list({
       status: query.status,
       ownerId: query.ownerId,
       afterIgUserId,
@@ -122,7 +126,7 @@ export class TokensService {
 
   async revealAccessToken(igUserId: string, apiKeyName: string): Promise<RevealedToken> {
     const { connection, accessToken } = await this.usableToken(igUserId);
-    await this.repository.recordReveal(igUserId, apiKeyName);
+    await this.reveals.record(igUserId, apiKeyName);
     this.logger.log({ igUserId, apiKey: apiKeyName }, 'access token revealed');
     return { igUserId, accessToken, expiresAt: connection.expiresAt };
   }
@@ -130,37 +134,36 @@ export class TokensService {
   /** Refreshes now: upgrades a short-lived token, or renews a long-lived one Instagram allows. */
   async refreshNow(igUserId: string): Promise<ConnectionRecord> {
     await this.activeConnection(igUserId);
-    const claimed = await this.repository.claimOne(
-      igUserId,
-      this.refresher.owner,
-      this.refresher.leaseMs,
-    );
-    if (claimed === null) {
-      throw new AppError(
-        ErrorCode.RefreshInProgress,
-        `The token of ${igUserId} is being refreshed right now; read the connection in a moment.`,
-        { retryAfterSeconds: 5 },
-      );
-    }
-    if (claimed.tokenKind === TokenKind.long_lived) {
-      const allowedFrom = (claimed.tokenIssuedAt?.getTime() ?? 0) + this.minRefreshAgeMs;
-      if (allowedFrom > Date.now()) {
-        await this.repository.releaseLease(igUserId, this.refresher.owner);
-        throw new AppError(
-          ErrorCode.RefreshNotAllowed,
-          `Instagram refreshes long-lived tokens once they are 24 hours old; this one can be refreshed from ${new Date(allowedFrom).toISOString()}.`,
-          { retryAfterSeconds: (allowedFrom - Date.now()) / 1000 },
-        );
-      }
-    }
-    return this.refresher.refreshClaimed(claimed, 'on_demand');
+    return this.refresher.refreshNow(igUserId);
   }
 
   async deleteConnection(igUserId: string): Promise<void> {
-    if (!(await this.repository.delete(igUserId))) {
+    if (!(await this.connections.delete(igUserId))) {
       throw notFound(igUserId);
     }
     this.logger.log({ igUserId }, 'connection deleted');
+  }
+
+  /** Meta's deauthorize: every connection of the account is revoked and its token erased. */
+  revokeAccount(anyId: string): Promise<ConnectionRecord[]> {
+    return this.connections.revokeAccount(anyId);
+  }
+
+  /**
+   * Meta's data deletion, in the caller's transaction: the account's connections (matched by
+   * any of its ids), their reveal audit and earlier webhook events naming them are deleted.
+   * Callers still hear connection.deleted, but the event keeps nothing of the person.
+   */
+  async eraseAccount(anyId: string, tx: Transaction): Promise<number> {
+    const connections = await this.connections.findAccount(anyId, tx);
+    const igUserIds = [...new Set([anyId, ...connections.map((c) => c.igUserId)])];
+    await this.reveals.deleteFor(igUserIds, tx);
+    await this.events.forget(igUserIds, tx);
+    await this.connections.deleteAll(
+      connections.map((connection) => ({ ...connection, username: null })),
+      tx,
+    );
+    return connections.length;
   }
 
   /** The decrypted token of an active, unexpired connection, or the problem that stops its use. */
@@ -172,19 +175,27 @@ export class TokensService {
     };
   }
 
+  /** Stores the ids and username /me taught us, when they differ from what is stored. */
+  async learnProfile(connection: ConnectionRecord, node: UserNode): Promise<void> {
+    const changes = {
+      username: node.username !== connection.username ? node.username : undefined,
+      appScopedId: node.id !== connection.appScopedId ? node.id : undefined,
+      professionalId: node.userId !== connection.professionalId ? node.userId : undefined,
+    };
+    await this.connections.updateProfile(connection.igUserId, changes);
+  }
+
   /** An active, unexpired connection (a lapsed one is marked expired on the way). */
   private async activeConnection(igUserId: string): Promise<ConnectionWithToken> {
-    const connection = await this.repository.findWithToken(igUserId);
+    const connection = await this.connections.findWithToken(igUserId);
     if (connection === null) {
       throw notFound(igUserId);
     }
-    if (connection.status === ConnectionStatus.active && hasLapsed(connection)) {
-      await this.repository.markUnusable(
-        igUserId,
-        connection.tokenIssuedAt,
-        ConnectionStatus.expired,
-      );
-      connection.status = ConnectionStatus.expired;
+    if (effectiveStatus(connection, new Date()) !== connection.status) {
+      // Lapsed: what callers already see, now written down.
+      const expired = ConnectionStatus.expired;
+      await this.connections.markUnusable(igUserId, connection.tokenIssuedAt, expired);
+      connection.status = expired;
     }
     if (connection.status !== ConnectionStatus.active) {
       throw new AppError(
@@ -196,14 +207,8 @@ export class TokensService {
     return connection;
   }
 
-  /** Stores the ids and username /me taught us, when they differ from what is stored. */
-  async learnProfile(connection: ConnectionRecord, node: UserNode): Promise<void> {
-    const changes = {
-      username: node.username !== connection.username ? node.username : undefined,
-      appScopedId: node.id !== connection.appScopedId ? node.id : undefined,
-      professionalId: node.userId !== connection.professionalId ? node.userId : undefined,
-    };
-    await this.repository.updateProfile(connection.igUserId, changes);
+  private sealAndSchedule(igUserId: string, token: string, kind: TokenKind, lifetime: number) {
+    return this.policy.schedule(this.sealer.seal(igUserId, token, kind, lifetime));
   }
 
   private async upgradeAfterConsent(
@@ -226,10 +231,10 @@ export class TokensService {
           timeoutMs,
         }),
       );
-      await this.repository.replaceToken({
+      await this.connections.replaceToken({
         igUserId: connection.igUserId,
         expectedIssuedAt: connection.tokenIssuedAt,
-        token: this.sealer.seal(
+        token: this.sealAndSchedule(
           connection.igUserId,
           longLived.accessToken,
           TokenKind.long_lived,
