@@ -1,0 +1,66 @@
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiProblemResponse } from '../common/api-problem.decorator.js';
+import { ApiIgUserIdParam, IgUserIdPipe } from '../common/ig-user-id.pipe.js';
+import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
+import { RequireScope } from '../common/require-scope.decorator.js';
+import { GraphProxyService } from './graph-proxy.service.js';
+import { renderProxiedAnswer } from './proxied-answer.js';
+
+const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
+
+@ApiTags('graph')
+@Controller('graph')
+export class GraphController {
+  constructor(private readonly graph: GraphProxyService) {}
+
+  @Get(':igUserId/*path')
+  @RequireScope('graph.read')
+  @ApiOperation({
+    summary: "Read an allowed Graph path with the account's stored token",
+    description:
+      "A read-only proxy for the paths in GRAPH_PROXY_PATHS (default me, me/media, {id}, {id}/children, {id}/insights, me/insights; {id} is a run of digits). The vault adds the stored token; every query parameter is passed on except access_token and appsecret_proof (400) and those that would make it a write. Instagram's JSON comes back byte for byte (ids keep every digit), except that links to the Graph, such as paging.next and paging.previous, point back at this proxy and carry no token. Other methods answer 405.",
+  })
+  @ApiIgUserIdParam()
+  @ApiParam({
+    name: 'path',
+    description:
+      'The Graph path below the version, e.g. me/media or 17895695668004551/children (slashes may be sent encoded)',
+    example: 'me/media',
+  })
+  @ApiProduces('application/json')
+  @ApiOkResponse({
+    description: "Instagram's answer, with its links pointing back at the vault",
+    schema: { type: 'object', additionalProperties: true },
+  })
+  @ApiProblemResponse(
+    400,
+    'igUserId is not digits, or the query carries access_token, appsecret_proof, a write or a bad value; or Instagram refused the query (instagram_rejected)',
+  )
+  @ApiProblemResponse(
+    403,
+    'The API key lacks graph.read, or the path is not allowed (graph_path_not_allowed)',
+  )
+  @ApiProblemResponse(404, 'No connection for this id')
+  @ApiProblemResponse(
+    409,
+    'The connection is not active, or Instagram rejected its token (now invalid)',
+  )
+  @ApiInstagramFailures()
+  async readGraph(
+    @Param('igUserId', IgUserIdPipe) igUserId: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const asked = this.graph.parse(request.url);
+    const answer = await this.graph.read(igUserId, asked);
+    void reply.header('content-type', 'application/json; charset=utf-8');
+    return renderProxiedAnswer(answer, originOf(request));
+  }
+}
+
+/** The origin the caller reached the vault on; links stay root-relative if the Host is odd. */
+function originOf(request: FastifyRequest): string {
+  return HOST.test(request.host) ? `${request.protocol}://${request.host}` : '';
+}
