@@ -15,7 +15,7 @@ const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 export class GraphController {
   constructor(private readonly graph: GraphProxyService) {}
 
-  @Get(':igUserId/*path')
+  @Get(':igUserId/*')
   @RequireScope('graph.read')
   @ApiOperation({
     summary: "Read an allowed Graph path with the account's stored token",

@@ -16,9 +16,15 @@ export function toMediaChildDto(node: MediaNode): MediaChildDto {
 
 export function toMediaDto(node: MediaNode): MediaDto {
   return {
-    ...toMediaChildDto(node),
+    id: node.id,
     caption: node.caption ?? null,
+    mediaType: node.mediaType ?? null,
     mediaProductType: node.mediaProductType ?? null,
+    mediaUrl: node.mediaUrl ?? null,
+    thumbnailUrl: node.thumbnailUrl ?? null,
+    permalink: node.permalink ?? null,
+    timestamp: node.timestamp?.toISOString() ?? null,
+    username: node.username ?? null,
     likeCount: node.likeCount ?? null,
     commentsCount: node.commentsCount ?? null,
   };
