@@ -14,6 +14,7 @@ import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { PublicRateLimit } from '../common/public-rate-limit.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
+import { isSafeText } from '../common/safe-text.decorator.js';
 import { toConnectionDto } from '../tokens/connection.mapper.js';
 import { ConnectionDto } from '../tokens/dto/connection.dto.js';
 import { AuthService, type CallbackParams } from './auth.service.js';
@@ -102,11 +103,14 @@ export class AuthController {
 
 const MAX_PARAM_LENGTH = 4096;
 
-/** Instagram's redirect may carry more parameters; only these are read, and only as strings. */
+/**
+ * Instagram's redirect may carry more parameters; only these are read, and only as bounded
+ * strings without control characters (Instagram sends none): anything else counts as absent.
+ */
 function readCallbackParams(query: Record<string, unknown>): CallbackParams {
   const read = (name: string): string | undefined => {
     const value = query[name];
-    return typeof value === 'string' && value.length > 0 && value.length <= MAX_PARAM_LENGTH
+    return isSafeText(value) && value.length > 0 && value.length <= MAX_PARAM_LENGTH
       ? value
       : undefined;
   };

@@ -1,6 +1,7 @@
 /** Stable problem codes of the contract; callers branch on these, never on titles. */
 export enum ErrorCode {
   ValidationFailed = 'validation_failed',
+  MalformedRequest = 'malformed_request',
   Unauthorized = 'unauthorized',
   Forbidden = 'forbidden',
   NotFound = 'not_found',
@@ -8,8 +9,12 @@ export enum ErrorCode {
   RateLimited = 'rate_limited',
   PayloadTooLarge = 'payload_too_large',
   UnsupportedMediaType = 'unsupported_media_type',
+  RequestTimeout = 'request_timeout',
+  UriTooLong = 'uri_too_long',
+  HeadersTooLarge = 'headers_too_large',
   ConnectionNotFound = 'connection_not_found',
   ConnectionNotActive = 'connection_not_active',
+  OwnerConflict = 'owner_conflict',
   InvalidState = 'invalid_state',
   InvalidReturnTo = 'invalid_return_to',
   AccessDenied = 'access_denied',
@@ -31,6 +36,7 @@ export enum ErrorCode {
 
 const STATUS_AND_TITLE: Record<ErrorCode, [number, string]> = {
   [ErrorCode.ValidationFailed]: [400, 'The request is not valid'],
+  [ErrorCode.MalformedRequest]: [400, 'The request is malformed'],
   [ErrorCode.Unauthorized]: [401, 'An API key is required'],
   [ErrorCode.Forbidden]: [403, 'The API key lacks a scope'],
   [ErrorCode.NotFound]: [404, 'No such route'],
@@ -38,8 +44,12 @@ const STATUS_AND_TITLE: Record<ErrorCode, [number, string]> = {
   [ErrorCode.RateLimited]: [429, 'Too many requests'],
   [ErrorCode.PayloadTooLarge]: [413, 'The request body is too large'],
   [ErrorCode.UnsupportedMediaType]: [415, 'Unsupported content type'],
+  [ErrorCode.RequestTimeout]: [408, 'The request took too long to arrive'],
+  [ErrorCode.UriTooLong]: [414, 'The URL is too long'],
+  [ErrorCode.HeadersTooLarge]: [431, 'The request headers are too large'],
   [ErrorCode.ConnectionNotFound]: [404, 'No such connection'],
   [ErrorCode.ConnectionNotActive]: [409, 'The connection is not active'],
+  [ErrorCode.OwnerConflict]: [409, 'The account is connected under another owner'],
   [ErrorCode.InvalidState]: [400, 'The authorization state is not valid'],
   [ErrorCode.InvalidReturnTo]: [400, 'The return URL is not allowed'],
   [ErrorCode.AccessDenied]: [403, 'The person declined the authorization'],

@@ -1,11 +1,11 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsSafeText } from '../../common/safe-text.decorator.js';
 
 export class AuthorizeQuery {
   /** Where the person lands after the callback; its origin must be in AUTH_RETURN_TO_ORIGINS. */
   @ApiPropertyOptional({ maxLength: 2048 })
   @IsOptional()
-  @IsString()
-  @MaxLength(2048)
+  @IsSafeText(2048)
   return_to?: string;
 }
