@@ -14,6 +14,7 @@ import {
   answerFrameworkError,
   SECURITY_HEADERS,
 } from './common/transport-errors.js';
+import { DatabasePool } from './database/database-pool.js';
 import { requestIdFor } from './logging/request-id.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
@@ -58,7 +59,7 @@ export function configureApp(app: NestFastifyApplication): void {
       exceptionFactory: toValidationError,
     }),
   );
-  app.useGlobalFilters(new ProblemFilter());
+  app.useGlobalFilters(new ProblemFilter(app.get(DatabasePool)));
   const fastify = app.getHttpAdapter().getInstance();
   // JSON and forms only: a text/plain body is refused (415) rather than handed on as a string.
   fastify.removeContentTypeParser('text/plain');

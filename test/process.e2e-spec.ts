@@ -1,7 +1,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdtemp, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -137,4 +137,73 @@ describe('the service as a process (node dist/main.js)', () => {
       await rm(cwd, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it('after kill -9 with its embedded database, starts again with the data intact', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'vault-process-'));
+    await chmod(cwd, 0o755);
+    const emulator = new InstagramEmulator();
+    const emulatorUrl = await emulator.start();
+    const port = await freePort();
+    const baseUrl = `http://127.0.0.1:${port}`;
+    const appSecret = randomBytes(16).toString('hex');
+    emulator.registerApp({
+      appId: '1700000000000043',
+      appSecret,
+      redirectUris: [`${baseUrl}/auth/instagram/callback`],
+    });
+    const env = {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      INSTAGRAM_APP_ID: '1700000000000043',
+      INSTAGRAM_APP_SECRET: appSecret,
+      INSTAGRAM_REDIRECT_URI: `${baseUrl}/auth/instagram/callback`,
+      INSTAGRAM_AUTHORIZE_URL: `${emulatorUrl}/oauth/authorize`,
+      INSTAGRAM_API_URL: emulatorUrl,
+      INSTAGRAM_GRAPH_URL: emulatorUrl,
+      TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      API_KEYS: `all:${API_SECRET}:*`,
+    };
+    const first = startService(cwd, env);
+    let second: Started | undefined;
+    try {
+      await waitUntilReady(baseUrl, first);
+      const authorize = await fetch(`${baseUrl}/auth/instagram/authorize`, { redirect: 'manual' });
+      const redirect = await consent(authorize.headers.get('location') as string);
+      const callback = await fetch(`${baseUrl}${redirect.pathname}${redirect.search}`);
+      const { igUserId } = (await callback.json()) as { igUserId: string };
+      const pidFile = join(cwd, '.data/postgres/postmaster.pid');
+      const orphan = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
+
+      first.child.kill('SIGKILL');
+      await first.exited;
+      expect(isAlive(orphan)).toBe(true);
+
+      second = startService(cwd, env);
+      await waitUntilReady(baseUrl, second);
+      expect(isAlive(orphan)).toBe(false);
+      expect(second.output()).toMatch(/left running .* by a service that died/);
+      const stored = await fetch(`${baseUrl}/tokens/${igUserId}`, {
+        headers: { authorization: `Bearer ${API_SECRET}` },
+      });
+      expect(stored.status).toBe(200);
+      expect(((await stored.json()) as { igUserId: string }).igUserId).toBe(igUserId);
+
+      second.child.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+    } finally {
+      first.child.kill('SIGKILL');
+      second?.child.kill('SIGKILL');
+      await emulator.stop();
+      await rm(cwd, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as { code?: string }).code === 'EPERM';
+  }
+}

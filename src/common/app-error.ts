@@ -30,6 +30,7 @@ export enum ErrorCode {
   InstagramBadResponse = 'instagram_bad_response',
   InstagramTimeout = 'instagram_timeout',
   EncryptionKeyMissing = 'encryption_key_missing',
+  DatabaseUnavailable = 'database_unavailable',
   NotReady = 'not_ready',
   InternalError = 'internal_error',
 }
@@ -68,6 +69,7 @@ const STATUS_AND_TITLE: Record<ErrorCode, [number, string]> = {
     500,
     'The token was encrypted under a key that is not configured',
   ],
+  [ErrorCode.DatabaseUnavailable]: [503, 'The database is unavailable'],
   [ErrorCode.NotReady]: [503, 'The service is not ready'],
   [ErrorCode.InternalError]: [500, 'Internal error'],
 };

@@ -52,3 +52,29 @@ describe('BackgroundLoop', () => {
     expect(runs).toBe(2);
   });
 });
+
+describe('BackgroundLoop failures in a row', () => {
+  it('counts failures in a row for the delay and the report, and resets after a success', async () => {
+    const seen: number[] = [];
+    let runs = 0;
+    const loop = new BackgroundLoop(
+      async () => {
+        runs += 1;
+        await Promise.resolve();
+        if (runs <= 3 || runs === 5) {
+          throw new Error(`failure ${runs}`);
+        }
+        return runs;
+      },
+      (_result, failures) => {
+        seen.push(failures);
+        return 1;
+      },
+      () => undefined,
+    );
+    loop.start(0);
+    await tick(80);
+    await loop.stop();
+    expect(seen.slice(0, 5)).toEqual([1, 2, 3, 0, 1]);
+  });
+});

@@ -6,12 +6,13 @@ export class BackgroundLoop<T> {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<T> | undefined;
   private stoppedFlag = false;
+  private failures = 0;
 
   constructor(
     private readonly job: () => Promise<T>,
-    /** The pause after a run; `undefined` after a failed one. */
-    private readonly nextDelayMs: (result: T | undefined) => number,
-    private readonly onError: (error: unknown) => void,
+    /** The pause after a run: `result` is undefined after a failed one, `failures` in a row. */
+    private readonly nextDelayMs: (result: T | undefined, failures: number) => number,
+    private readonly onError: (error: unknown, failures: number) => void,
   ) {}
 
   get stopped(): boolean {
@@ -47,10 +48,14 @@ export class BackgroundLoop<T> {
     }
     this.timer = setTimeout(() => {
       this.runOnce().then(
-        (result) => this.schedule(this.nextDelayMs(result)),
+        (result) => {
+          this.failures = 0;
+          this.schedule(this.nextDelayMs(result, 0));
+        },
         (error: unknown) => {
-          this.onError(error);
-          this.schedule(this.nextDelayMs(undefined));
+          this.failures += 1;
+          this.onError(error, this.failures);
+          this.schedule(this.nextDelayMs(undefined, this.failures));
         },
       );
     }, delayMs);

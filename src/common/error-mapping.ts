@@ -1,5 +1,6 @@
 import { HttpException } from '@nestjs/common';
 import { AppError, ErrorCode, problemStatus, problemTitle } from './app-error.js';
+import { isDatabaseInputRejection, isDatabaseUnavailable } from '../database/database-errors.js';
 import { asAppError } from './instagram-problem.js';
 import { type Problem, problemType } from './problem.js';
 
@@ -9,6 +10,9 @@ export interface MappedError {
   /** Whether the failure is ours (logged at error with its stack) rather than the caller's. */
   unexpected: boolean;
 }
+
+/** The pool probes every second; a few seconds covers a restart without a retry storm. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 const HTTP_STATUS_CODES: Record<number, ErrorCode> = {
   400: ErrorCode.ValidationFailed,
@@ -38,9 +42,28 @@ export function mapError(error: unknown): MappedError {
   if (appError !== undefined) {
     return fromAppError(appError);
   }
+  if (isDatabaseUnavailable(error)) {
+    return {
+      problem: build(
+        ErrorCode.DatabaseUnavailable,
+        'The database did not answer; try again shortly.',
+      ),
+      headers: retryAfter(DATABASE_RETRY_AFTER_SECONDS),
+      unexpected: false,
+    };
+  }
+  if (isDatabaseInputRejection(error)) {
+    return {
+      problem: build(
+        ErrorCode.ValidationFailed,
+        'A value in the request cannot be stored (for example, it holds a NUL character).',
+      ),
+      headers: {},
+      unexpected: false,
+    };
+  }
   const status = statusOf(error);
-  const code =
-    transportErrorCode(error) ?? (status === undefined ? undefined : HTTP_STATUS_CODES[status]);
+  const code = status === undefined ? undefined : HTTP_STATUS_CODES[status];
   if (code !== undefined) {
     return { problem: build(code, detailOf(error, code)), headers: {}, unexpected: false };
   }
@@ -51,6 +74,15 @@ export function mapError(error: unknown): MappedError {
   };
 }
 
+/**
+ * An error Fastify's router or Node's HTTP parser raised before any route ran (never a database
+ * failure, whatever its code says): a bad request of some kind.
+ */
+export function mapTransportError(error: unknown): MappedError {
+  const code = transportErrorCode(error) ?? ErrorCode.MalformedRequest;
+  return { problem: build(code, detailOf(error, code)), headers: {}, unexpected: false };
+}
+
 function fromAppError(error: AppError): MappedError {
   return {
     problem: { ...build(error.code, error.detail, error.options.extensions), status: error.status },
@@ -58,6 +90,7 @@ function fromAppError(error: AppError): MappedError {
     unexpected:
       error.status >= 500 &&
       error.code !== ErrorCode.NotReady &&
+      error.code !== ErrorCode.DatabaseUnavailable &&
       !error.code.startsWith('instagram_'),
   };
 }

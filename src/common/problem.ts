@@ -16,3 +16,14 @@ export interface Problem {
 export function problemType(code: ErrorCode): string {
   return `${PROBLEM_TYPE_BASE}${code}`;
 }
+
+const PROBLEM_CODE = Symbol('vault.problemCode');
+
+/** Notes on the raw response which problem it answers, for the request log's level. */
+export function markProblem(response: object, code: ErrorCode): void {
+  (response as { [PROBLEM_CODE]?: ErrorCode })[PROBLEM_CODE] = code;
+}
+
+export function problemCodeOf(response: object): ErrorCode | undefined {
+  return (response as { [PROBLEM_CODE]?: ErrorCode })[PROBLEM_CODE];
+}

@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import type { SecurityHeadersOptions } from '@nestjs/common';
 import { resolveSecurityHeaders } from '@nestjs/core/security/security-headers.js';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { mapError } from './error-mapping.js';
+import { mapTransportError } from './error-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from './problem.js';
 
 /** What app.useSecurityHeaders() is given; the answers below, made outside Nest, send the same. */
@@ -30,7 +30,7 @@ export function answerFrameworkError(
   request: FastifyRequest,
   reply: FastifyReply,
 ): void {
-  const { problem, headers } = mapError(error);
+  const { problem, headers } = mapTransportError(error);
   const body = JSON.stringify(problem);
   void reply
     .status(problem.status)
@@ -50,7 +50,7 @@ export function answerClientError(error: Error & { code?: string }, socket: Sock
   // A response already under way (headers sent) cannot be replaced; the socket just closes.
   const response = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
   if (socket.writable && response?.headersSent !== true) {
-    const { problem } = mapError(error);
+    const { problem } = mapTransportError(error);
     const body = JSON.stringify(problem);
     const headers = { ...problemHeaders(body), connection: 'close' };
     socket.write(

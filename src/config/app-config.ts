@@ -38,6 +38,15 @@ export interface RefreshConfig {
   leaseMs: number;
 }
 
+export interface DatabaseConfig {
+  url: string;
+  migrateOnStart: boolean;
+  /** Connections in the request pool. */
+  poolSize: number;
+  /** Connect timeout, pool wait and statement timeout of every query. */
+  timeoutMs: number;
+}
+
 export interface WebhookConfig {
   url: string;
   secret: string;
@@ -56,7 +65,7 @@ export interface AppConfig {
     /** Open connections one replica accepts; more are closed at once. */
     maxConnections: number;
   };
-  database: { url: string; migrateOnStart: boolean };
+  database: DatabaseConfig;
   instagram: InstagramConfig;
   vault: { encryptionKeys: EncryptionKeyConfig[] };
   apiKeys: ApiKeyConfig[];

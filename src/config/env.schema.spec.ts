@@ -112,7 +112,12 @@ describe('parseEnv', () => {
       requestTimeoutMs: 30000,
       maxConnections: 1024,
     });
-    expect(config.database).toEqual({ url: VALID_ENV.DATABASE_URL, migrateOnStart: true });
+    expect(config.database).toEqual({
+      url: VALID_ENV.DATABASE_URL,
+      migrateOnStart: true,
+      poolSize: 10,
+      timeoutMs: 5000,
+    });
     expect(config.instagram).toEqual({
       appId: '1234567890123456',
       appSecret: APP_SECRET,

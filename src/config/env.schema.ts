@@ -42,6 +42,8 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
         read.required('DATABASE_URL', '(unset, an embedded PostgreSQL starts)'),
       ),
       migrateOnStart: read.boolean('MIGRATE_ON_START', true),
+      poolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
+      timeoutMs: read.integer('DATABASE_TIMEOUT_MS', 5000, 100, 600000),
     },
     instagram: {
       appId: parseAppId(read.required('INSTAGRAM_APP_ID', '')),

@@ -1,9 +1,10 @@
 import { Global, Module } from '@nestjs/common';
+import { DatabasePool } from './database-pool.js';
 import { PrismaService } from './prisma.service.js';
 
 @Global()
 @Module({
-  providers: [PrismaService],
-  exports: [PrismaService],
+  providers: [DatabasePool, PrismaService],
+  exports: [DatabasePool, PrismaService],
 })
 export class DatabaseModule {}

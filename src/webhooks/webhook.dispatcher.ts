@@ -10,6 +10,7 @@ import { BackgroundLoop } from '../common/background-loop.js';
 import { backoffDelayMs } from '../common/backoff.js';
 import { newReplicaId } from '../common/replica-id.js';
 import type { AppConfig, WebhookConfig } from '../config/app-config.js';
+import { DatabasePool } from '../database/database-pool.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
 import { type ClaimedWebhookEvent, WebhookEventsRepository } from './webhook-events.repository.js';
@@ -20,6 +21,8 @@ const DELIVERY_TIMEOUT_MS = 10000;
 const LEASE_MS = DELIVERY_TIMEOUT_MS + 20000;
 /** With the back-off below, about a day of retries before an event is given up. */
 const MAX_ATTEMPTS = 40;
+/** While dispatching fails (say, the database is down), retries slow down to this. */
+const FAILURE_BACKOFF_CAP_MS = 60 * 1000;
 const PRUNE_EVERY_MS = 60 * 60 * 1000;
 const RETRY_BASE_MS = 5000;
 const RETRY_CAP_MS = 60 * 60 * 1000;
@@ -41,14 +44,20 @@ export class WebhookDispatcher
   constructor(
     private readonly events: WebhookEventsRepository,
     private readonly metrics: MetricsService,
+    database: DatabasePool,
     config: ConfigService<AppConfig, true>,
   ) {
     this.webhook = config.get('webhook', { infer: true });
     this.loop = new BackgroundLoop(
       () => this.deliverBatch(),
-      // A full batch means more are waiting: go again at once.
-      (tried) => (tried === BATCH_SIZE ? 0 : POLL_INTERVAL_MS),
-      (error) => this.logger.error({ err: error }, 'webhook dispatch failed'),
+      // A full batch means more are waiting: go again at once. Failing runs back off.
+      (tried, failures) =>
+        failures > 0
+          ? backoffDelayMs(failures, POLL_INTERVAL_MS, FAILURE_BACKOFF_CAP_MS)
+          : tried === BATCH_SIZE
+            ? 0
+            : POLL_INTERVAL_MS,
+      (error) => database.reportBackgroundFailure(this.logger, error, 'webhook dispatch failed'),
     );
   }
 

@@ -61,6 +61,8 @@ export interface StartOptions {
    * state. Closing it leaves the shared parts to the peer.
    */
   peer?: TestApp;
+  /** A database of the test's own (say, one it stops); dropped when the app closes. */
+  database?: TestDatabase;
 }
 
 export async function startTestApp(
@@ -75,7 +77,7 @@ export async function startTestApp(
   if (peer === undefined) {
     emulator.registerApp({ appId, appSecret, redirectUris: [REDIRECT_URI] });
   }
-  const database = peer?.database ?? (await createTestDatabase());
+  const database = peer?.database ?? options.database ?? (await createTestDatabase());
   const encryptionKey = peer?.encryptionKey ?? randomBytes(32).toString('base64');
   const config = parseEnv({
     INSTAGRAM_APP_ID: appId,
@@ -108,6 +110,8 @@ export async function startTestApp(
   await app.init();
   await app.getHttpAdapter().getInstance().ready();
   const pool = new pg.Pool({ connectionString: database.url, max: 2 });
+  // Specs that stop their own database would otherwise crash on an idle client's error.
+  pool.on('error', () => undefined);
   return {
     app,
     http: request(app.getHttpServer()),

@@ -364,7 +364,7 @@ export interface components {
             received: boolean;
         };
         /** @enum {string} */
-        ErrorCode: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "connection_not_found" | "connection_not_active" | "invalid_state" | "invalid_return_to" | "access_denied" | "refresh_not_allowed" | "refresh_in_progress" | "invalid_signed_request" | "deletion_request_not_found" | "instagram_rejected" | "instagram_token_invalid" | "instagram_permission_missing" | "instagram_rate_limited" | "instagram_unavailable" | "instagram_bad_response" | "instagram_timeout" | "encryption_key_missing" | "not_ready" | "internal_error";
+        ErrorCode: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "connection_not_found" | "connection_not_active" | "invalid_state" | "invalid_return_to" | "access_denied" | "refresh_not_allowed" | "refresh_in_progress" | "invalid_signed_request" | "deletion_request_not_found" | "instagram_rejected" | "instagram_token_invalid" | "instagram_permission_missing" | "instagram_rate_limited" | "instagram_unavailable" | "instagram_bad_response" | "instagram_timeout" | "encryption_key_missing" | "database_unavailable" | "not_ready" | "internal_error";
         ExchangeCodeDto: {
             code: string;
             /** @example customer-42 */

@@ -1,0 +1,179 @@
+import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import pg from 'pg';
+import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
+import { DatabaseUnavailableError, isDatabaseUnavailable } from './database-errors.js';
+
+const PROBE_INTERVAL_MS = 1000;
+const PROBE_TIMEOUT_MS = 1000;
+
+type ConnectCallback = (
+  error: Error | undefined,
+  client: pg.PoolClient | undefined,
+  done: (release?: unknown) => void,
+) => void;
+
+/** A pg.Pool that refuses at once, without a connection attempt, while its gate is shut. */
+class GatedPool extends pg.Pool {
+  constructor(
+    config: pg.PoolConfig,
+    private readonly isOpen: () => boolean,
+  ) {
+    super(config);
+  }
+
+  override connect(): Promise<pg.PoolClient>;
+  override connect(callback: ConnectCallback): void;
+  override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | void {
+    if (!this.isOpen()) {
+      const error = new DatabaseUnavailableError();
+      if (callback === undefined) {
+        return Promise.reject(error);
+      }
+      process.nextTick(() => callback(error, undefined, () => undefined));
+      return;
+    }
+    return callback === undefined ? super.connect() : super.connect(callback);
+  }
+}
+
+/**
+ * The service's connections to PostgreSQL, shared by Prisma and the hand-written reads, with
+ * every wait bounded by DATABASE_TIMEOUT_MS. When a query finds the database unreachable, the
+ * pool shuts: requests fail at once (503) instead of each waiting out the timeout, while a probe
+ * checks every second and opens it again. An outage is logged once when confirmed and once when
+ * it ends, with the number of failures in between.
+ */
+@Injectable()
+export class DatabasePool implements OnApplicationShutdown {
+  private readonly logger = new Logger('Database');
+  private readonly settings: DatabaseConfig;
+  readonly pool: pg.Pool;
+  private open = true;
+  private outage: { since: number; failures: number; confirmed: boolean } | undefined;
+  private probeTimer: NodeJS.Timeout | undefined;
+  private closed = false;
+
+  constructor(config: ConfigService<AppConfig, true>) {
+    this.settings = config.get('database', { infer: true });
+    this.pool = new GatedPool(poolConfig(this.settings), () => this.open);
+    // An idle connection the server dropped; the pool replaces it. Without a listener it would
+    // crash the process.
+    // The error object itself is not logged: node-postgres hangs the client (and its connection
+    // settings) on it.
+    this.pool.on('error', (error) =>
+      this.logger.debug({ reason: error.message }, 'idle connection lost'),
+    );
+  }
+
+  /** False while an outage stands (the pool is shut and a probe is running). */
+  get available(): boolean {
+    return this.open;
+  }
+
+  /**
+   * Tells the pool a query failed. Answers whether the failure was the database being
+   * unreachable (then it is counted, and the first one shuts the pool and starts the probe).
+   */
+  reportFailure(error: unknown): boolean {
+    if (!isDatabaseUnavailable(error)) {
+      return false;
+    }
+    if (this.outage !== undefined) {
+      this.outage.failures += 1;
+      return true;
+    }
+    this.outage = { since: Date.now(), failures: 1, confirmed: false };
+    this.open = false;
+    this.scheduleProbe(0);
+    return true;
+  }
+
+  /**
+   * For background work: a database outage is counted (the pool logs it once); anything else
+   * is the caller's to log as an error.
+   */
+  reportBackgroundFailure(logger: Logger, error: unknown, message: string): void {
+    if (this.reportFailure(error)) {
+      logger.debug({ reason: error instanceof Error ? error.message : String(error) }, message);
+    } else {
+      logger.error({ err: error }, message);
+    }
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.probeTimer);
+    await this.pool.end().catch(() => undefined);
+  }
+
+  private scheduleProbe(delayMs: number): void {
+    if (this.closed) {
+      return;
+    }
+    this.probeTimer = setTimeout(() => void this.probe(), delayMs);
+    this.probeTimer.unref();
+  }
+
+  private async probe(): Promise<void> {
+    const outage = this.outage;
+    if (outage === undefined || this.closed) {
+      return;
+    }
+    const reason = await this.ping();
+    if (reason === undefined) {
+      this.outage = undefined;
+      this.open = true;
+      if (outage.confirmed) {
+        this.logger.warn(
+          { failedRequests: outage.failures, downMs: Date.now() - outage.since },
+          'database reachable again',
+        );
+      }
+      return;
+    }
+    if (!outage.confirmed) {
+      outage.confirmed = true;
+      this.logger.warn(
+        { reason },
+        'database unreachable; answering 503 database_unavailable until it is back',
+      );
+    }
+    this.scheduleProbe(PROBE_INTERVAL_MS);
+  }
+
+  /** One SELECT 1 on a connection of its own; answers why it failed, or undefined. */
+  private async ping(): Promise<string | undefined> {
+    const timeout = Math.min(PROBE_TIMEOUT_MS, this.settings.timeoutMs);
+    const client = new pg.Client({
+      connectionString: this.settings.url,
+      connectionTimeoutMillis: timeout,
+      query_timeout: timeout,
+      application_name: 'instagram-token-vault probe',
+    });
+    client.on('error', () => undefined);
+    try {
+      await client.connect();
+      await client.query('SELECT 1');
+      return undefined;
+    } catch (error) {
+      return error instanceof Error ? error.message : String(error);
+    } finally {
+      void client.end().catch(() => undefined);
+    }
+  }
+}
+
+function poolConfig(settings: DatabaseConfig): pg.PoolConfig {
+  return {
+    connectionString: settings.url,
+    max: settings.poolSize,
+    // Bounds both opening a connection and waiting for a free one.
+    connectionTimeoutMillis: settings.timeoutMs,
+    // The server cancels a slow statement; the client gives up on a server that went silent.
+    statement_timeout: settings.timeoutMs,
+    query_timeout: settings.timeoutMs,
+    keepAlive: true,
+    application_name: 'instagram-token-vault',
+  };
+}
