@@ -105,7 +105,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Instagram token vault')
     .setDescription(
       'Runs Instagram OAuth for internal services and keeps the tokens encrypted, fresh and readable. ' +
-        'Errors are application/problem+json with a stable `code`.',
+        'Errors are application/problem+json with a stable `code`. ' +
+        'A consent never moves a connection to another owner: for an account connected under one ' +
+        'non-empty `ownerId`, a flow for another stores nothing and changes nothing; it ends with ' +
+        '`owner_conflict` (409, or `status=error&error=owner_conflict` on the return URL) and a ' +
+        '`connection.owner_conflict` webhook event. To move an account, delete its connection, ' +
+        'then connect it again. A flow without an owner keeps the owner the connection has.',
     )
     .setVersion('1')
     .addBearerAuth(

@@ -1,14 +1,16 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiFoundResponse,
   ApiOkResponse,
   ApiOperation,
+  ApiProduces,
   ApiQuery,
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppError, ErrorCode } from '../common/app-error.js';
+import { HTML_CONTENT_TYPE, PAGE_CONTENT_SECURITY_POLICY, prefersHtml } from '../common/html.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
@@ -18,6 +20,7 @@ import { isSafeText } from '../common/safe-text.decorator.js';
 import { toConnectionDto } from '../tokens/connection.mapper.js';
 import { ConnectionDto } from '../tokens/dto/connection.dto.js';
 import { AuthService, type CallbackParams } from './auth.service.js';
+import { renderConnectedPage, renderNotConnectedPage } from './callback.page.js';
 import { AuthorizationUrlDto } from './dto/authorization-url.dto.js';
 import { AuthorizeQuery } from './dto/authorize.query.js';
 import { CreateAuthorizationUrlDto } from './dto/create-authorization-url.dto.js';
@@ -48,7 +51,7 @@ export class AuthController {
   @ApiOperation({
     summary: "Instagram's redirect back",
     description:
-      "Checks the state, exchanges the code, stores the token, then redirects to the flow's return URL with status=connected&ig_user_id=ID (or status=error&error=CODE), or answers with the connection when the flow had no return URL.",
+      "Checks the state, exchanges the code, stores the token, then redirects to the flow's return URL with status=connected&ig_user_id=ID (or status=error&error=CODE; outcome parameters the return URL already had are replaced). Without a return URL it answers with the connection (or a problem), or, to a browser (Accept: text/html), a small page naming the account and nothing else. A consent for an account connected under another owner changes nothing: owner_conflict (409).",
   })
   @ApiQuery({ name: 'code', required: false })
   @ApiQuery({ name: 'state', required: false })
@@ -60,10 +63,13 @@ export class AuthController {
     description: 'The connection, when the flow had no return URL',
     type: ConnectionDto,
   })
+  @ApiProduces('application/json', 'text/html')
   @ApiProblemResponse(400, 'Unknown, used or expired state; rejected code')
+  @ApiProblemResponse(409, 'owner_conflict: the account is connected under another owner')
   @ApiInstagramFailures()
   async completeAuthorization(
     @Query() query: Record<string, unknown>,
+    @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const outcome = await this.auth.completeCallback(readCallbackParams(query));
@@ -71,8 +77,22 @@ export class AuthController {
       await reply.redirect(outcome.redirectTo, 302);
       return;
     }
+    const error =
+      outcome.error ?? new AppError(ErrorCode.InternalError, 'The callback had no outcome.');
+    if (prefersHtml(accept)) {
+      await reply
+        .status(outcome.connection !== undefined ? 200 : error.status)
+        .type(HTML_CONTENT_TYPE)
+        .header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY)
+        .send(
+          outcome.connection !== undefined
+            ? renderConnectedPage(outcome.connection)
+            : renderNotConnectedPage(error.code),
+        );
+      return;
+    }
     if (outcome.connection === undefined) {
-      throw outcome.error ?? new AppError(ErrorCode.InternalError, 'The callback had no outcome.');
+      throw error;
     }
     await reply.status(200).send(toConnectionDto(outcome.connection));
   }
@@ -95,6 +115,7 @@ export class AuthController {
   @ApiOperation({ summary: 'Exchange a code captured elsewhere and store the token' })
   @ApiCreatedResponse({ description: 'The stored connection', type: ConnectionDto })
   @ApiProblemResponse(400, 'Invalid body, or Instagram rejected the code')
+  @ApiProblemResponse(409, 'owner_conflict: the account is connected under another owner')
   @ApiInstagramFailures()
   async exchangeCode(@Body() body: ExchangeCodeDto): Promise<ConnectionDto> {
     return toConnectionDto(await this.auth.exchangeCode(body));

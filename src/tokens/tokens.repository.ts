@@ -2,9 +2,11 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig, RefreshConfig } from '../config/app-config.js';
 import { PrismaService } from '../database/prisma.service.js';
+import type { Transaction } from '../database/transactions.js';
 import { ConnectionStatus, type Prisma, TokenKind } from '../generated/prisma/client.js';
 import { WebhookOutbox } from '../webhooks/webhook-outbox.js';
 import type { ConnectionRecord, ConnectionWithToken, StoredToken } from './connection.record.js';
+import { consentWouldMoveOwner } from './owner-rule.js';
 
 const CONNECTION_SELECT = {
   igUserId: true,
@@ -51,6 +53,23 @@ const SHORT_LIVED_GRACE_MS = 60 * 1000;
 
 type UnusableStatus = typeof ConnectionStatus.invalid | typeof ConnectionStatus.expired;
 
+/** A consent stored, or refused because the account is connected under another owner. */
+export type ConsentOutcome =
+  | { outcome: 'stored'; connection: ConnectionRecord }
+  | { outcome: 'owner_conflict'; connection: ConnectionRecord };
+
+/**
+ * Class of the transaction-level advisory locks that serialize the consents of one account
+ * (the second key is a hash of its id). Two-key locks never meet the migrator's one-key lock.
+ */
+const CONSENT_LOCK_CLASS = 1_986_094_641;
+
+/** What a Meta callback did: what it changed, and the ids it left because they consented since. */
+export interface AccountErasure<T> {
+  changed: T;
+  consentedSince: string[];
+}
+
 @Injectable()
 export class TokensRepository {
   private readonly refresh: RefreshConfig;
@@ -63,22 +82,35 @@ export class TokensRepository {
     this.refresh = config.get('refresh', { infer: true });
   }
 
-  /** Stores a freshly consented token; a connection that existed comes back to life. */
+  /**
+   * Stores a freshly consented token; a connection that existed comes back to life. A consent
+   * for an account connected under another owner stores nothing and changes nothing: the
+   * owning service hears of it (connection.owner_conflict). Consents of one account are
+   * serialized, so two racing flows for a new account cannot both win.
+   */
   async upsertConsented(input: {
     igUserId: string;
     ownerId?: string;
     scopes: string[];
     token: StoredToken;
-  }): Promise<ConnectionRecord> {
+  }): Promise<ConsentOutcome> {
     const token = this.tokenColumns(input.token);
     const fresh = {
       scopes: input.scopes,
       status: ConnectionStatus.active,
       lastRefreshedAt: null,
+      consentedAt: input.token.issuedAt,
       ...NO_REFRESH_HISTORY,
       ...token,
     };
     return this.prisma.$transaction(async (tx) => {
+      const existing = await this.lockForConsent(tx, input.igUserId);
+      if (existing !== null && consentWouldMoveOwner(existing.ownerId, input.ownerId)) {
+        await this.outbox.record(tx, 'connection.owner_conflict', [existing], {
+          attemptedOwnerId: input.ownerId,
+        });
+        return { outcome: 'owner_conflict', connection: existing };
+      }
       const connection = await tx.connection.upsert({
         where: { igUserId: input.igUserId },
         create: { igUserId: input.igUserId, ownerId: input.ownerId ?? null, ...fresh },
@@ -87,8 +119,17 @@ export class TokensRepository {
         select: CONNECTION_SELECT,
       });
       await this.outbox.record(tx, 'connection.created', [connection]);
-      return connection;
+      return { outcome: 'stored', connection };
     });
+  }
+
+  /** Takes the account's consent lock for the transaction (a row lock cannot: there may be no row yet). */
+  private async lockForConsent(
+    tx: Transaction,
+    igUserId: string,
+  ): Promise<ConnectionRecord | null> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONSENT_LOCK_CLASS}::int, hashtext(${igUserId}))`;
+    return tx.connection.findUnique({ where: { igUserId }, select: CONNECTION_SELECT });
   }
 
   /**
@@ -326,12 +367,22 @@ export class TokensRepository {
 
   /**
    * Meta's deauthorize: every connection of the account (matched by any of its three ids)
-   * becomes revoked and its token material is erased.
+   * consented before `consentedBefore` becomes revoked and its token material is erased. One
+   * the person consented to since is left alone: the callback is older than that consent.
    */
-  async revokeAccount(anyId: string): Promise<ConnectionRecord[]> {
-    return this.prisma.$transaction(async (tx) => {
+  async revokeAccount(
+    anyId: string,
+    consentedBefore: Date,
+    tx?: Transaction,
+  ): Promise<AccountErasure<ConnectionRecord[]>> {
+    return this.inTransaction(tx, async (tx) => {
+      const consentedSince = await this.consentedSince(tx, anyId, consentedBefore);
       const revoked = await tx.connection.updateManyAndReturn({
-        where: { ...matchingAnyId(anyId), status: { not: ConnectionStatus.revoked } },
+        where: {
+          ...matchingAnyId(anyId),
+          status: { not: ConnectionStatus.revoked },
+          consentedAt: { lt: consentedBefore },
+        },
         data: {
           status: ConnectionStatus.revoked,
           tokenCiphertext: null,
@@ -343,22 +394,31 @@ export class TokensRepository {
         select: CONNECTION_SELECT,
       });
       await this.outbox.record(tx, 'connection.revoked', revoked);
-      return revoked;
+      return { changed: revoked, consentedSince };
     });
   }
 
   /**
    * Meta's data deletion: everything held for the account (connections, reveal audit rows,
    * earlier webhook events naming it) is deleted, and the request is recorded for its status
-   * page, all in one transaction. Callers still get connection.deleted.
+   * page, all in one transaction. Callers still get connection.deleted. A connection the
+   * person consented to after `consentedBefore` (the request's time) is kept, with its trail.
    */
-  async deleteAccountData(anyId: string, confirmationCode: string): Promise<number> {
-    return this.prisma.$transaction(async (tx) => {
+  async deleteAccountData(
+    anyId: string,
+    confirmationCode: string,
+    consentedBefore: Date,
+    tx?: Transaction,
+  ): Promise<AccountErasure<number>> {
+    return this.inTransaction(tx, async (tx) => {
+      const consentedSince = await this.consentedSince(tx, anyId, consentedBefore);
       const connections = await tx.connection.findMany({
-        where: matchingAnyId(anyId),
+        where: { ...matchingAnyId(anyId), consentedAt: { lt: consentedBefore } },
         select: CONNECTION_SELECT,
       });
-      const ids = [...new Set([anyId, ...connections.map((connection) => connection.igUserId)])];
+      const ids = [
+        ...new Set([anyId, ...connections.map((connection) => connection.igUserId)]),
+      ].filter((id) => !consentedSince.includes(id));
       await tx.connection.deleteMany({ where: { igUserId: { in: ids } } });
       await tx.tokenReveal.deleteMany({ where: { igUserId: { in: ids } } });
       await tx.$executeRaw`
@@ -380,8 +440,25 @@ export class TokensRepository {
           completedAt: now,
         },
       });
-      return connections.length;
+      return { changed: connections.length, consentedSince };
     });
+  }
+
+  /** Ids of the account's connections consented to at or after `at`. */
+  private async consentedSince(tx: Transaction, anyId: string, at: Date): Promise<string[]> {
+    const rows = await tx.connection.findMany({
+      where: { ...matchingAnyId(anyId), consentedAt: { gte: at } },
+      select: { igUserId: true },
+    });
+    return rows.map((row) => row.igUserId);
+  }
+
+  /** Runs in the caller's transaction when handed one, else in a new one. */
+  private inTransaction<T>(
+    tx: Transaction | undefined,
+    work: (tx: Transaction) => Promise<T>,
+  ): Promise<T> {
+    return tx === undefined ? this.prisma.$transaction(work) : work(tx);
   }
 
   /** Connections whose token is sealed under another key than `keyId`, a page at a time. */
@@ -430,6 +507,22 @@ export class TokensRepository {
 
   async recordReveal(igUserId: string, apiKeyName: string): Promise<void> {
     await this.prisma.tokenReveal.create({ data: { igUserId, apiKeyName } });
+  }
+
+  /** Retention: reveal audit rows older than `cutoff` go, a batch at a time; answers how many. */
+  async deleteRevealsBefore(cutoff: Date, batchSize = 5000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      // SKIP LOCKED: replicas pruning at once share the work instead of waiting on each other.
+      const count = await this.prisma.$executeRaw`
+        DELETE FROM token_reveals WHERE id IN (
+          SELECT id FROM token_reveals WHERE revealed_at < ${cutoff}
+          LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`;
+      deleted += count;
+      if (count < batchSize) {
+        return deleted;
+      }
+    }
   }
 }
 

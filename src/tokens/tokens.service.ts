@@ -62,7 +62,7 @@ export class TokensService {
     requestedScopes: string[];
   }): Promise<ConnectionRecord> {
     const { userId: igUserId, accessToken } = input.token;
-    const connection = await this.repository.upsertConsented({
+    const consent = await this.repository.upsertConsented({
       igUserId,
       ownerId: input.ownerId,
       scopes: input.token.permissions ?? input.requestedScopes,
@@ -73,6 +73,18 @@ export class TokensService {
         input.token.expiresInSeconds ?? SHORT_LIVED_SECONDS,
       ),
     });
+    const connection = consent.connection;
+    if (consent.outcome === 'owner_conflict') {
+      this.logger.warn(
+        { igUserId, ownerId: connection.ownerId, attemptedOwnerId: input.ownerId },
+        'consent refused: the account is connected under another owner; nothing stored',
+      );
+      throw new AppError(
+        ErrorCode.OwnerConflict,
+        'This Instagram account is connected under another owner; nothing was changed. ' +
+          'Its owner must delete the connection before the account can be connected for another.',
+      );
+    }
     await this.upgradeAfterConsent(connection, accessToken);
     await this.learnProfileQuietly(connection, accessToken);
     return (await this.repository.find(igUserId)) ?? connection;

@@ -5,7 +5,7 @@ import type { AppConfig } from '../config/app-config.js';
 import type { Prisma } from '../generated/prisma/client.js';
 import { toConnectionDto } from '../tokens/connection.mapper.js';
 import type { ConnectionRecord } from '../tokens/connection.record.js';
-import type { WebhookEventBody, WebhookEventType } from './webhook-event.js';
+import type { WebhookEventBody, WebhookEventDetails, WebhookEventType } from './webhook-event.js';
 
 /**
  * Writes webhook events inside the caller's transaction, so an event exists exactly when its
@@ -23,6 +23,7 @@ export class WebhookOutbox {
     tx: Prisma.TransactionClient,
     type: WebhookEventType,
     connections: ConnectionRecord[],
+    details: WebhookEventDetails = {},
   ): Promise<void> {
     if (!this.enabled || connections.length === 0) {
       return;
@@ -35,7 +36,7 @@ export class WebhookOutbox {
           id,
           type,
           createdAt: createdAt.toISOString(),
-          data: { connection: toConnectionDto(connection, createdAt.getTime()) },
+          data: { connection: toConnectionDto(connection, createdAt.getTime()), ...details },
         };
         return { id, type, payload: body as unknown as Prisma.InputJsonValue, createdAt };
       }),

@@ -15,7 +15,13 @@ export class ExchangeCodeDto {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   redirectUri?: string;
 
-  @ApiPropertyOptional({ example: 'customer-42', minLength: 1, maxLength: 255 })
+  @ApiPropertyOptional({
+    example: 'customer-42',
+    minLength: 1,
+    maxLength: 255,
+    description:
+      "The caller's own id for the person; the connection carries it. An account already connected under another owner is not moved: owner_conflict (409).",
+  })
   @IsOptional()
   @IsSafeText(255, 1)
   ownerId?: string;
