@@ -1,9 +1,7 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import type { Response } from 'supertest';
 import { signRequest } from '../src/meta/signed-request.js';
-import type { WebhookEventBody, WebhookEventType } from '../src/webhooks/webhook-event.js';
+import type { WebhookEventType } from '../src/webhooks/webhook-event.js';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
 import {
   API_KEY,
@@ -13,21 +11,13 @@ import {
   type TestApp,
   useTestApp,
 } from './support/test-app.js';
+import { waitFor } from './support/wait-for.js';
+import { type Delivery, Receiver } from './support/webhook-receiver.js';
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
-/** The dispatcher polls every second; this leaves room for a slow machine. */
-const DELIVERY_WAIT_MS = 10_000;
 /** How long to keep listening for duplicates once an event arrived: two more polls. */
 const DUPLICATE_WAIT_MS = 2_000;
-
-interface Delivery {
-  path: string;
-  headers: IncomingHttpHeaders;
-  raw: string;
-  body: WebhookEventBody;
-  answered: number;
-}
 
 interface EventRow {
   id: string;
@@ -38,79 +28,6 @@ interface EventRow {
   lease_owner: string | null;
   /** next_attempt_at > now() on the database's clock. */
   due_later: boolean;
-}
-
-/** A caller's webhook endpoint on loopback: records every POST and answers `status`. */
-class Receiver {
-  readonly deliveries: Delivery[] = [];
-  status = 200;
-  private server: Server | undefined;
-  private port = 0;
-
-  get url(): string {
-    return `http://127.0.0.1:${this.port}/hooks`;
-  }
-
-  /** Listens (again on the same port once it had one). */
-  async start(): Promise<void> {
-    const server = createServer((request, response) => {
-      const chunks: Buffer[] = [];
-      request.on('data', (chunk: Buffer) => chunks.push(chunk));
-      request.on('end', () => {
-        const raw = Buffer.concat(chunks).toString('utf8');
-        this.deliveries.push({
-          path: request.url ?? '',
-          headers: request.headers,
-          raw,
-          body: JSON.parse(raw) as WebhookEventBody,
-          answered: this.status,
-        });
-        response.writeHead(this.status, { 'content-type': 'text/plain' }).end('ok');
-      });
-    });
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.port, '127.0.0.1', () => resolve());
-    });
-    this.port = (server.address() as AddressInfo).port;
-    this.server = server;
-  }
-
-  /** Stops listening: the port refuses connections until start() again. */
-  async stop(): Promise<void> {
-    const server = this.server;
-    this.server = undefined;
-    if (server !== undefined) {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-    }
-  }
-
-  /** Deliveries the receiver accepted (2xx) for one connection. */
-  acceptedFor(igUserId: string): Delivery[] {
-    return this.deliveries.filter(
-      (delivery) =>
-        delivery.answered < 300 && delivery.body.data?.connection?.igUserId === igUserId,
-    );
-  }
-}
-
-async function waitFor<T>(
-  description: string,
-  probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = DELIVERY_WAIT_MS,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) {
-      return value;
-    }
-    if (Date.now() > deadline) {
-      throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
-    }
-    await sleep(100);
-  }
 }
 
 function sleep(ms: number): Promise<void> {
