@@ -125,15 +125,23 @@ export class AuthController {
 const MAX_PARAM_LENGTH = 4096;
 
 /**
- * Instagram's redirect may carry more parameters; only these are read, and only as bounded
- * strings without control characters (Instagram sends none): anything else counts as absent.
+ * Instagram's redirect may carry more parameters; only these are read, and only as strings. One
+ * that is too long or holds control characters (Instagram sends neither) is refused before the
+ * state is spent or the code goes anywhere.
  */
 function readCallbackParams(query: Record<string, unknown>): CallbackParams {
   const read = (name: string): string | undefined => {
     const value = query[name];
-    return isSafeText(value) && value.length > 0 && value.length <= MAX_PARAM_LENGTH
-      ? value
-      : undefined;
+    if (typeof value !== 'string' || value.length === 0) {
+      return undefined;
+    }
+    if (!isSafeText(value) || value.length > MAX_PARAM_LENGTH) {
+      throw new AppError(
+        ErrorCode.ValidationFailed,
+        `${name} must be at most ${MAX_PARAM_LENGTH} characters without control characters.`,
+      );
+    }
+    return value;
   };
   return {
     code: read('code'),
