@@ -160,10 +160,16 @@ function detailOf(error: unknown, code: ErrorCode): string {
   }
 }
 
-/** Fastify's body errors, and JSON.parse's SyntaxError (by name: it may come from another realm). */
+/**
+ * Fastify's body errors (Nest wraps them, as the cause of an HttpException), and JSON.parse's
+ * SyntaxError (by name: it may come from another realm).
+ */
 function isFastifyBodyError(error: unknown): boolean {
-  const { code, name } = error as { code?: unknown; name?: unknown };
-  return name === 'SyntaxError' || (typeof code === 'string' && code.startsWith('FST_ERR_CTP'));
+  const { code, name, cause } = error as { code?: unknown; name?: unknown; cause?: unknown };
+  if (name === 'SyntaxError' || (typeof code === 'string' && code.startsWith('FST_ERR_CTP'))) {
+    return true;
+  }
+  return typeof cause === 'object' && cause !== null && isFastifyBodyError(cause);
 }
 
 function messageOf(error: unknown): string {
