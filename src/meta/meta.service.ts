@@ -66,7 +66,10 @@ export class MetaService {
       return this.tokens.revokeAccount(request.userId, consentedBefore(request), tx);
     });
     if (outcome === undefined) {
-      this.logger.warn({ issuedAt: request.issuedAt }, 'deauthorize already processed; ignored');
+      this.logger.warn(
+        { userId: request.userId, issuedAt: request.issuedAt },
+        'deauthorize already processed; ignored',
+      );
       return;
     }
     this.logger.log(
@@ -86,7 +89,11 @@ export class MetaService {
       });
       if (earlier !== undefined) {
         this.logger.warn(
-          { issuedAt: request.issuedAt, confirmationCode: earlier.confirmationCode },
+          {
+            userId: request.userId,
+            issuedAt: request.issuedAt,
+            confirmationCode: earlier.confirmationCode,
+          },
           'data deletion already processed; answered with its confirmation code again',
         );
         return earlier.confirmationCode ?? fresh;
@@ -135,7 +142,7 @@ export class MetaService {
   ): void {
     if (consentedSince.length > 0) {
       this.logger.warn(
-        { issuedAt: request.issuedAt, kept: consentedSince },
+        { userId: request.userId, issuedAt: request.issuedAt, kept: consentedSince },
         `${what} issued before the person's latest consent; those connections are unchanged`,
       );
     }
