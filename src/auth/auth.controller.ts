@@ -3,10 +3,11 @@ import {
   ApiCreatedResponse,
   ApiFoundResponse,
   ApiOkResponse,
+  ApiExtraModels,
   ApiOperation,
-  ApiProduces,
   ApiQuery,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppError, ErrorCode } from '../common/app-error.js';
@@ -59,11 +60,15 @@ export class AuthController {
   @ApiQuery({ name: 'error_reason', required: false })
   @ApiQuery({ name: 'error_description', required: false })
   @ApiFoundResponse({ description: "Redirect to the flow's return URL" })
+  @ApiExtraModels(ConnectionDto)
   @ApiOkResponse({
-    description: 'The connection, when the flow had no return URL',
-    type: ConnectionDto,
+    description:
+      'The connection, when the flow had no return URL; for a browser, a page naming the account',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(ConnectionDto) } },
+      'text/html': { schema: { type: 'string' } },
+    },
   })
-  @ApiProduces('application/json', 'text/html')
   @ApiProblemResponse(400, 'Unknown, used or expired state; rejected code')
   @ApiProblemResponse(409, 'owner_conflict: the account is connected under another owner')
   @ApiInstagramFailures()

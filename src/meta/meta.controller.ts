@@ -5,8 +5,9 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
+  ApiExtraModels,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
@@ -82,8 +83,14 @@ export class MetaController {
       'JSON for programs; an HTML page for a browser (Accept: text/html). Records are kept AUDIT_RETENTION_DAYS after the deletion; a code whose record was removed answers 410 deletion_record_pruned (the deletion was done).',
   })
   @ApiParam({ name: 'confirmationCode' })
-  @ApiProduces('application/json', 'text/html')
-  @ApiOkResponse({ description: 'The deletion and its status', type: DataDeletionStatusDto })
+  @ApiExtraModels(DataDeletionStatusDto)
+  @ApiOkResponse({
+    description: 'The deletion and its status; for a browser, a page saying so',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(DataDeletionStatusDto) } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
   @ApiProblemResponse(404, 'No deletion has this confirmation code')
   @ApiProblemResponse(410, 'The deletion was done; its record was removed after the retention')
   async getDataDeletionStatus(
