@@ -176,7 +176,7 @@ describe('hostile input', () => {
 
       const callback = await test.http.get(callbackPath(redirect)).expect(302);
 
-      const back = new URL(callback.headers.location as string);
+      const back = new URL(callback.headers.location);
       expect([...back.searchParams]).toEqual([
         ['tab', '2'],
         ['status', 'error'],
@@ -189,11 +189,11 @@ describe('hostile input', () => {
         .get('/auth/instagram/authorize')
         .query({ return_to: `${RETURN_ORIGIN}/done?error=forged&status=error` })
         .expect(302);
-      const redirect = await consent(started.headers.location as string);
+      const redirect = await consent(started.headers.location);
 
       const callback = await test.http.get(callbackPath(redirect)).expect(302);
 
-      const back = new URL(callback.headers.location as string);
+      const back = new URL(callback.headers.location);
       expect(back.searchParams.get('status')).toBe('connected');
       expect(back.searchParams.has('error')).toBe(false);
       expect(back.searchParams.get('ig_user_id')).toMatch(/^\d{1,32}$/);

@@ -98,7 +98,7 @@ describe('a consent never moves a connection to another owner', () => {
     const redirect = await consent(attackerFlow, { username: name });
     const callback = await test.http.get(callbackPath(redirect)).expect(302);
 
-    const back = new URL(callback.headers.location as string);
+    const back = new URL(callback.headers.location);
     expect([...back.searchParams]).toEqual([
       ['status', 'error'],
       ['error', 'owner_conflict'],

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsUrl } from 'class-validator';
 import { IsSafeText } from '../../common/safe-text.decorator.js';
+import { OwnerIdProperty } from './owner-id.property.js';
 
 export class ExchangeCodeDto {
   /** The authorization code; a trailing `#_` is removed. */
@@ -15,14 +16,6 @@ export class ExchangeCodeDto {
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   redirectUri?: string;
 
-  @ApiPropertyOptional({
-    example: 'customer-42',
-    minLength: 1,
-    maxLength: 255,
-    description:
-      "The caller's own id for the person; the connection carries it. An account already connected under another owner is not moved: owner_conflict (409).",
-  })
-  @IsOptional()
-  @IsSafeText(255, 1)
+  @OwnerIdProperty()
   ownerId?: string;
 }
