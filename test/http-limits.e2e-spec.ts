@@ -76,7 +76,7 @@ describe('HTTP server limits', () => {
   describe('slow clients', () => {
     const test = useTestApp({ HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
 
-    it('cuts off clients that trickle headers or a body, with a 408 problem, soon after the limit', async () => {
+    it('cuts off clients that trickle or withhold headers or a body, with a 408 problem, soon after the limit', async () => {
       const port = await listen(test);
       const slowHeaders = 'GET /health/live HTTP/1.1\r\nHost: vault.test\r\n';
       const slowBody =
@@ -84,12 +84,15 @@ describe('HTTP server limits', () => {
         `Authorization: Bearer ${API_KEY.tokensWrite}\r\n` +
         'Content-Type: application/json\r\nContent-Length: 4000\r\n\r\n{"code":"';
 
+      // Five of each: trickling headers, trickling a body, and both again gone silent.
+      const kinds = [
+        () => slowClient(port, slowHeaders, () => 'X-Slow: 1\r\n', 250, 15_000),
+        () => slowClient(port, slowBody, () => 'a', 250, 15_000),
+        () => slowClient(port, slowHeaders, () => undefined, 250, 15_000),
+        () => slowClient(port, slowBody, () => undefined, 250, 15_000),
+      ];
       const closed = await Promise.all(
-        Array.from({ length: 20 }, (_, index) =>
-          index % 2 === 0
-            ? slowClient(port, slowHeaders, () => 'X-Slow: 1\r\n', 250, 15_000)
-            : slowClient(port, slowBody, () => 'a', 250, 15_000),
-        ),
+        Array.from({ length: 20 }, (_, index) => kinds[index % kinds.length]()),
       );
 
       for (const { ms, answer } of closed) {
