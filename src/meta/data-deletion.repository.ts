@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
+import type { Transaction } from '../database/transactions.js';
 
 export interface DataDeletionRecord {
   confirmationCode: string;
@@ -12,6 +13,24 @@ export interface DataDeletionRecord {
 @Injectable()
 export class DataDeletionRepository {
   constructor(private readonly prisma: PrismaService) {}
+
+  /** Records a deletion done in `tx`, for its status page (no personal data is kept). */
+  async recordCompleted(
+    tx: Transaction,
+    confirmationCode: string,
+    connectionsDeleted: number,
+  ): Promise<void> {
+    const now = new Date();
+    await tx.dataDeletionRequest.create({
+      data: {
+        confirmationCode,
+        status: 'completed',
+        connectionsDeleted,
+        requestedAt: now,
+        completedAt: now,
+      },
+    });
+  }
 
   find(confirmationCode: string): Promise<DataDeletionRecord | null> {
     return this.prisma.dataDeletionRequest.findUnique({ where: { confirmationCode } });

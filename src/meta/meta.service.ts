@@ -100,10 +100,10 @@ export class MetaService {
       }
       const outcome = await this.tokens.deleteAccountData(
         request.userId,
-        fresh,
         consentedBefore(request),
         tx,
       );
+      await this.deletions.recordCompleted(tx, fresh, outcome.changed);
       this.logger.log(
         { confirmationCode: fresh, connectionsDeleted: outcome.changed },
         'data deletion done',

@@ -373,75 +373,60 @@ export class TokensRepository {
   async revokeAccount(
     anyId: string,
     consentedBefore: Date,
-    tx?: Transaction,
+    tx: Transaction,
   ): Promise<AccountErasure<ConnectionRecord[]>> {
-    return this.inTransaction(tx, async (tx) => {
-      const consentedSince = await this.consentedSince(tx, anyId, consentedBefore);
-      const revoked = await tx.connection.updateManyAndReturn({
-        where: {
-          ...matchingAnyId(anyId),
-          status: { not: ConnectionStatus.revoked },
-          consentedAt: { lt: consentedBefore },
-        },
-        data: {
-          status: ConnectionStatus.revoked,
-          tokenCiphertext: null,
-          tokenKeyId: null,
-          nextRefreshAt: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-        },
-        select: CONNECTION_SELECT,
-      });
-      await this.outbox.record(tx, 'connection.revoked', revoked);
-      return { changed: revoked, consentedSince };
+    const consentedSince = await this.consentedSince(tx, anyId, consentedBefore);
+    const revoked = await tx.connection.updateManyAndReturn({
+      where: {
+        ...matchingAnyId(anyId),
+        status: { not: ConnectionStatus.revoked },
+        consentedAt: { lt: consentedBefore },
+      },
+      data: {
+        status: ConnectionStatus.revoked,
+        tokenCiphertext: null,
+        tokenKeyId: null,
+        nextRefreshAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      },
+      select: CONNECTION_SELECT,
     });
+    await this.outbox.record(tx, 'connection.revoked', revoked);
+    return { changed: revoked, consentedSince };
   }
 
   /**
    * Meta's data deletion: everything held for the account (connections, reveal audit rows,
-   * earlier webhook events naming it) is deleted, and the request is recorded for its status
-   * page, all in one transaction. Callers still get connection.deleted. A connection the
-   * person consented to after `consentedBefore` (the request's time) is kept, with its trail.
+   * earlier webhook events naming it) is deleted in one transaction (the caller's, which also
+   * records the request). Callers still get connection.deleted. A connection the person
+   * consented to after `consentedBefore` (the request's time) is kept, with its trail.
    */
   async deleteAccountData(
     anyId: string,
-    confirmationCode: string,
     consentedBefore: Date,
-    tx?: Transaction,
+    tx: Transaction,
   ): Promise<AccountErasure<number>> {
-    return this.inTransaction(tx, async (tx) => {
-      const consentedSince = await this.consentedSince(tx, anyId, consentedBefore);
-      const connections = await tx.connection.findMany({
-        where: { ...matchingAnyId(anyId), consentedAt: { lt: consentedBefore } },
-        select: CONNECTION_SELECT,
-      });
-      const ids = [
-        ...new Set([anyId, ...connections.map((connection) => connection.igUserId)]),
-      ].filter((id) => !consentedSince.includes(id));
-      await tx.connection.deleteMany({ where: { igUserId: { in: ids } } });
-      await tx.tokenReveal.deleteMany({ where: { igUserId: { in: ids } } });
-      await tx.$executeRaw`
+    const consentedSince = await this.consentedSince(tx, anyId, consentedBefore);
+    const connections = await tx.connection.findMany({
+      where: { ...matchingAnyId(anyId), consentedAt: { lt: consentedBefore } },
+      select: CONNECTION_SELECT,
+    });
+    const ids = [
+      ...new Set([anyId, ...connections.map((connection) => connection.igUserId)]),
+    ].filter((id) => !consentedSince.includes(id));
+    await tx.connection.deleteMany({ where: { igUserId: { in: ids } } });
+    await tx.tokenReveal.deleteMany({ where: { igUserId: { in: ids } } });
+    await tx.$executeRaw`
         DELETE FROM webhook_events
         WHERE payload -> 'data' -> 'connection' ->> 'igUserId' = ANY(${ids})`;
-      // Callers still hear of it, but the event keeps nothing of the person: no username.
-      await this.outbox.record(
-        tx,
-        'connection.deleted',
-        connections.map((connection) => ({ ...connection, username: null })),
-      );
-      const now = new Date();
-      await tx.dataDeletionRequest.create({
-        data: {
-          confirmationCode,
-          status: 'completed',
-          connectionsDeleted: connections.length,
-          requestedAt: now,
-          completedAt: now,
-        },
-      });
-      return { changed: connections.length, consentedSince };
-    });
+    // Callers still hear of it, but the event keeps nothing of the person: no username.
+    await this.outbox.record(
+      tx,
+      'connection.deleted',
+      connections.map((connection) => ({ ...connection, username: null })),
+    );
+    return { changed: connections.length, consentedSince };
   }
 
   /** Ids of the account's connections consented to at or after `at`. */
@@ -451,14 +436,6 @@ export class TokensRepository {
       select: { igUserId: true },
     });
     return rows.map((row) => row.igUserId);
-  }
-
-  /** Runs in the caller's transaction when handed one, else in a new one. */
-  private inTransaction<T>(
-    tx: Transaction | undefined,
-    work: (tx: Transaction) => Promise<T>,
-  ): Promise<T> {
-    return tx === undefined ? this.prisma.$transaction(work) : work(tx);
   }
 
   /** Connections whose token is sealed under another key than `keyId`, a page at a time. */
