@@ -105,6 +105,8 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
     .setTitle('Instagram token vault')
     .setDescription(
       'Runs Instagram OAuth for internal services and keeps the tokens encrypted, fresh and readable. ' +
+        'Every route needs an API key (`Authorization: Bearer <secret>` from API_KEYS) unless it says ' +
+        '`security: []`: the browser, Meta and operations routes. ' +
         'Errors are application/problem+json with a stable `code`. ' +
         'A consent never moves a connection to another owner: for an account connected under one ' +
         'non-empty `ownerId`, a flow for another stores nothing and changes nothing; it ends with ' +
@@ -113,10 +115,19 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
         'then connect it again. A flow without an owner keeps the owner the connection has.',
     )
     .setVersion('1')
+    // As package.json: not licensed for use outside the company; the URL says what that means.
+    .setLicense('UNLICENSED', 'https://docs.npmjs.com/cli/configuring-npm/package-json#license')
+    .addServer('/', 'The vault that serves this document')
     .addBearerAuth(
-      { type: 'http', scheme: 'bearer', description: 'A secret from API_KEYS' },
+      {
+        type: 'http',
+        scheme: 'bearer',
+        bearerFormat: 'API key',
+        description: 'A secret from API_KEYS',
+      },
       'apiKey',
     )
+    .addSecurityRequirements('apiKey')
     .build();
   const document = SwaggerModule.createDocument(app, config, {
     operationIdFactory: (_controllerKey, methodKey) => methodKey,

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildOpenApiDocument, createApp } from './app.setup.js';
-import { projectRoot } from './database/migration-files.js';
+import { projectRoot } from './common/project-root.js';
 import { openApiPlaceholderConfig } from './openapi.config.js';
 
 /** Writes openapi.json from the app module; no database is touched. */

@@ -1,14 +1,16 @@
-import { signRequest } from '../src/meta/signed-request.js';
 import { AuditRetention } from '../src/retention/audit-retention.js';
-import { expectProblem } from './support/expect-problem.js';
+import { expectProblem } from './support/assertions.js';
+import { ageRevealAudit, revealAudit } from './support/connections.js';
 import {
-  API_KEY,
-  bearer,
-  connectAccount,
-  revealToken,
-  startTestApp,
-  useTestApp,
-} from './support/test-app.js';
+  ageDeletionRequest,
+  countProcessedSignedRequests,
+  expireProcessedSignedRequests,
+  signedRequestFor,
+  storedDeletionCodes,
+} from './support/meta.js';
+import { connectAccount } from './support/oauth.js';
+import { startTestApp, useTestApp } from './support/test-app.js';
+import { revealToken } from './support/vault-api.js';
 
 const DATA_DELETION = '/auth/instagram/data-deletion';
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml;q=0.9,*/*;q=0.8';
@@ -20,42 +22,13 @@ describe('audit retention (AUDIT_RETENTION_DAYS=30)', () => {
     const response = await test.http
       .post(DATA_DELETION)
       .type('form')
-      .send({
-        signed_request: signRequest(
-          { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: userId },
-          test.appSecret,
-        ),
-      })
+      .send({ signed_request: signedRequestFor(userId, test.appSecret) })
       .expect(200);
     return response.body.confirmation_code as string;
   }
 
   async function reveals(igUserId: string): Promise<number> {
-    const [row] = await test.sql<{ n: number }>(
-      'SELECT count(*)::int AS n FROM token_reveals WHERE ig_user_id = $1',
-      [igUserId],
-    );
-    return row.n;
-  }
-
-  /** Makes audit rows look `days` old, as if written then. */
-  async function age(days: number, where: { revealOf?: string; deletion?: string }): Promise<void> {
-    if (where.revealOf !== undefined) {
-      await test.sql(
-        `UPDATE token_reveals SET revealed_at = now() - make_interval(days => $2)
-         WHERE id = (SELECT min(id) FROM token_reveals WHERE ig_user_id = $1)`,
-        [where.revealOf, days],
-      );
-    }
-    if (where.deletion !== undefined) {
-      await test.sql(
-        `UPDATE data_deletion_requests
-         SET requested_at = now() - make_interval(days => $2),
-             completed_at = now() - make_interval(days => $2)
-         WHERE confirmation_code = $1`,
-        [where.deletion, days],
-      );
-    }
+    return (await revealAudit(test, igUserId)).length;
   }
 
   it('prunes reveal rows and completed deletion requests older than the retention, and only those', async () => {
@@ -64,24 +37,21 @@ describe('audit retention (AUDIT_RETENTION_DAYS=30)', () => {
     await revealToken(test, igUserId);
     const oldCode = await requestDeletion('17841400000000101');
     const recentCode = await requestDeletion('17841400000000102');
-    await age(31, { revealOf: igUserId, deletion: oldCode });
-    await age(29, { deletion: recentCode });
+    await ageRevealAudit(test, igUserId, 31, 1);
+    await ageDeletionRequest(test, oldCode, 31);
+    await ageDeletionRequest(test, recentCode, 29);
 
     const report = await test.app.get(AuditRetention).pruneOnce();
 
     expect(report).toMatchObject({ reveals: 1, deletionRequests: 1 });
     expect(await reveals(igUserId)).toBe(1);
-    const codes = await test.sql<{ confirmation_code: string }>(
-      'SELECT confirmation_code FROM data_deletion_requests WHERE confirmation_code = ANY($1)',
-      [[oldCode, recentCode]],
-    );
-    expect(codes.map((row) => row.confirmation_code)).toEqual([recentCode]);
+    expect(await storedDeletionCodes(test, [oldCode, recentCode])).toEqual([recentCode]);
     expect(test.logs.join('\n')).toContain('audit records pruned');
   });
 
   it('says plainly on the status page that a pruned deletion was done and its record removed', async () => {
     const code = await requestDeletion('17841400000000103');
-    await age(40, { deletion: code });
+    await ageDeletionRequest(test, code, 40);
     await test.app.get(AuditRetention).pruneOnce();
 
     const json = await test.http.get(`${DATA_DELETION}/${code}`);
@@ -112,10 +82,7 @@ describe('audit retention (AUDIT_RETENTION_DAYS=30)', () => {
     for (let reveal = 0; reveal < 6; reveal++) {
       await revealToken(test, igUserId);
     }
-    await test.sql(
-      `UPDATE token_reveals SET revealed_at = now() - interval '45 days' WHERE ig_user_id = $1`,
-      [igUserId],
-    );
+    await ageRevealAudit(test, igUserId, 45);
     const replica = await startTestApp({ AUDIT_RETENTION_DAYS: '30' }, { peer: test });
     try {
       const reports = await Promise.all([
@@ -132,23 +99,17 @@ describe('audit retention (AUDIT_RETENTION_DAYS=30)', () => {
 
   it('forgets processed Meta requests once their signature has expired', async () => {
     await requestDeletion('17841400000000104');
-    await test.sql(`UPDATE processed_signed_requests SET expires_at = now() - interval '1 minute'`);
+    await expireProcessedSignedRequests(test);
 
     const report = await test.app.get(AuditRetention).pruneOnce();
 
     expect(report.signedRequests).toBeGreaterThanOrEqual(1);
-    const [row] = await test.sql<{ n: number }>(
-      'SELECT count(*)::int AS n FROM processed_signed_requests',
-    );
-    expect(row.n).toBe(0);
+    expect(await countProcessedSignedRequests(test)).toBe(0);
   });
 
   it('keeps the reveal audit readable for what is within the retention', async () => {
     const { igUserId } = await connectAccount(test);
-    await test.http
-      .get(`/tokens/${igUserId}/access-token`)
-      .set(bearer(API_KEY.tokensReveal))
-      .expect(200);
+    await revealToken(test, igUserId);
 
     await test.app.get(AuditRetention).pruneOnce();
 

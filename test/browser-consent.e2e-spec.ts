@@ -1,12 +1,12 @@
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { type Browser, chromium } from 'playwright-core';
 import { createApp } from '../src/app.setup.js';
 import { type Runtime, startRuntime } from '../src/runtime.js';
+import { freePort } from './support/net.js';
 import { bearer } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
@@ -16,14 +16,6 @@ if (!haveChromium) {
   process.stderr.write(
     `browser-consent: skipped, no Chromium at ${CHROMIUM} (apt-get install chromium; .ci/run does)\n`,
   );
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address !== null ? address.port : 0;
 }
 
 (haveChromium ? describe : describe.skip)('consent in a real browser (sandbox mode)', () => {

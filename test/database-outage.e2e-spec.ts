@@ -1,6 +1,8 @@
+import { connectionRow, makeDue } from './support/connections.js';
+import { connectAccount } from './support/oauth.js';
 import { startOwnPostgres, type OwnPostgres } from './support/own-postgres.js';
-import { API_KEY, bearer, connectAccount, startTestApp, type TestApp } from './support/test-app.js';
-import { waitFor } from './support/wait-for.js';
+import { API_KEY, bearer, startTestApp, type TestApp } from './support/test-app.js';
+import { waitFor } from './support/wait.js';
 
 const TIMEOUT_MS = 1000;
 /** The bound under test is DATABASE_TIMEOUT_MS; the margin covers a loaded CI machine. */
@@ -96,12 +98,7 @@ describe('PostgreSQL trouble', () => {
   }, 60_000);
 
   it('a sweep that starts while the database is down fails quietly and does its work once it is back', async () => {
-    await test.sql(
-      `UPDATE connections SET token_issued_at = now() - interval '2 days',
-         next_refresh_at = now() - interval '1 minute' WHERE ig_user_id = $1`,
-      [igUserId],
-    );
-    test.emulator.advanceClock(25 * 60 * 60 * 1000);
+    await makeDue(test, [igUserId]);
     await db.stop();
     const sweeper = await startTestApp(
       { DATABASE_TIMEOUT_MS: String(TIMEOUT_MS), REFRESH_SWEEP_INTERVAL_MS: '200' },
@@ -111,13 +108,10 @@ describe('PostgreSQL trouble', () => {
       const before = sweeper.logs.length;
       await new Promise((resolve) => setTimeout(resolve, 1500));
       await db.start();
-      await waitFor('the refresh', async () => {
-        const [row] = await test.sql<{ refreshed: boolean }>(
-          'SELECT last_refreshed_at IS NOT NULL AS refreshed FROM connections WHERE ig_user_id = $1',
-          [igUserId],
-        );
-        return row?.refreshed;
-      });
+      await waitFor(
+        'the refresh',
+        async () => (await connectionRow(test, igUserId))?.last_refreshed_at ?? undefined,
+      );
       const lines = parse(sweeper.logs.slice(before));
       expect(lines.filter((line) => line.msg === 'refresh sweep failed').length).toBeGreaterThan(0);
       expect(lines.filter((line) => line.level >= 50)).toEqual([]);

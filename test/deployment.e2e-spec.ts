@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../src/database/migration-files.js';
+import { projectRoot } from '../src/common/project-root.js';
 
 const root = projectRoot();
 const read = (file: string): string => readFileSync(join(root, file), 'utf8');

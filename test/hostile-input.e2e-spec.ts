@@ -1,15 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { signRequest } from '../src/meta/signed-request.js';
-import { expectProblem } from './support/expect-problem.js';
-import {
-  API_KEY,
-  bearer,
-  callbackPath,
-  consent,
-  REDIRECT_URI,
-  RETURN_ORIGIN,
-  useTestApp,
-} from './support/test-app.js';
+import { expectProblem } from './support/assertions.js';
+import { allConnectionIds, connectionRow } from './support/connections.js';
+import { signedRequestFor } from './support/meta.js';
+import { callbackPath, consent, countStates, startFlow } from './support/oauth.js';
+import { API_KEY, bearer, REDIRECT_URI, RETURN_ORIGIN, useTestApp } from './support/test-app.js';
 
 /** NUL and ten other control characters: C0, DEL and C1. */
 const CONTROL_CHARACTERS = [
@@ -48,11 +42,6 @@ describe('hostile input', () => {
     return test.emulator.calls.filter((call) => call.operation === 'exchange_code').length;
   }
 
-  async function count(table: string): Promise<number> {
-    const [row] = await test.sql<{ n: number }>(`SELECT count(*)::int AS n FROM ${table}`);
-    return row.n;
-  }
-
   describe('control characters in every text field', () => {
     it.each(CONTROL_CASES)(
       'refuses %s in code, redirectUri and ownerId before the code goes to Instagram',
@@ -85,7 +74,7 @@ describe('hostile input', () => {
     it.each(CONTROL_CASES)(
       'refuses %s in a flow, a return URL and a list filter without storing anything',
       async (_name, char) => {
-        const states = await count('oauth_states');
+        const states = await countStates(test);
         const answers = [
           await test.http
             .post('/auth/instagram/authorization-urls')
@@ -111,17 +100,12 @@ describe('hostile input', () => {
         for (const answer of answers) {
           expectProblem(answer, 400, 'validation_failed');
         }
-        expect(await count('oauth_states')).toBe(states);
+        expect(await countStates(test)).toBe(states);
       },
     );
 
     it('refuses a callback whose code holds a NUL without spending its state or the code', async () => {
-      const started = await test.http
-        .post('/auth/instagram/authorization-urls')
-        .set(bearer(API_KEY.tokensWrite))
-        .send({})
-        .expect(201);
-      const redirect = await consent(started.body.url as string);
+      const redirect = await consent((await startFlow(test)).url);
       test.emulator.resetCalls();
       const tampered = new URL(redirect);
       tampered.searchParams.set('code', `${redirect.searchParams.get('code')}\u0000`);
@@ -167,12 +151,10 @@ describe('hostile input', () => {
 
   describe('outcome parameters on a return URL', () => {
     it('replaces a pre-set status and ig_user_id after a denied consent', async () => {
-      const started = await test.http
-        .post('/auth/instagram/authorization-urls')
-        .set(bearer(API_KEY.tokensWrite))
-        .send({ returnTo: `${RETURN_ORIGIN}/done?status=connected&ig_user_id=1&tab=2` })
-        .expect(201);
-      const redirect = await consent(started.body.url as string, { decision: 'deny' });
+      const started = await startFlow(test, {
+        returnTo: `${RETURN_ORIGIN}/done?status=connected&ig_user_id=1&tab=2`,
+      });
+      const redirect = await consent(started.url, { decision: 'deny' });
 
       const callback = await test.http.get(callbackPath(redirect)).expect(302);
 
@@ -202,7 +184,7 @@ describe('hostile input', () => {
 
   describe('ids longer than the API accepts', () => {
     it('answers 502 to a 40-digit user_id from Instagram and stores nothing', async () => {
-      const connections = await count('connections');
+      const before = await allConnectionIds(test);
       test.emulator.injectFault({
         operation: 'exchange_code',
         kind: 'http',
@@ -216,11 +198,9 @@ describe('hostile input', () => {
         .send({ code: issueCode() });
 
       expectProblem(response, 502, 'instagram_bad_response');
-      expect(await count('connections')).toBe(connections);
-      const [longest] = await test.sql<{ n: number | null }>(
-        'SELECT max(length(ig_user_id))::int AS n FROM connections',
-      );
-      expect(longest.n ?? 0).toBeLessThanOrEqual(32);
+      const after = await allConnectionIds(test);
+      expect(after).toEqual(before);
+      expect(after.filter((id) => id.length > 32)).toEqual([]);
     });
 
     it('keeps no 40-digit id /me answers with', async () => {
@@ -237,24 +217,12 @@ describe('hostile input', () => {
         .send({ code: issueCode() })
         .expect(201);
 
-      const [row] = await test.sql<{
-        app_scoped_id: string | null;
-        professional_id: string | null;
-      }>('SELECT app_scoped_id, professional_id FROM connections WHERE ig_user_id = $1', [
-        connected.body.igUserId,
-      ]);
-      expect(row).toEqual({ app_scoped_id: null, professional_id: null });
+      const row = await connectionRow(test, connected.body.igUserId as string);
+      expect(row).toMatchObject({ app_scoped_id: null, professional_id: null });
     });
 
     it('refuses a signed request naming a 40-digit user_id', async () => {
-      const signed = signRequest(
-        {
-          algorithm: 'HMAC-SHA256',
-          issued_at: Math.floor(Date.now() / 1000),
-          user_id: FORTY_DIGITS,
-        },
-        test.appSecret,
-      );
+      const signed = signedRequestFor(FORTY_DIGITS, test.appSecret);
 
       const response = await test.http
         .post('/auth/instagram/data-deletion')

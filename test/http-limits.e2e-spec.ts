@@ -1,7 +1,14 @@
-import { type AddressInfo, connect, type Socket } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { Response } from 'supertest';
-import { expectProblem } from './support/expect-problem.js';
-import { API_KEY, bearer, type TestApp, useTestApp } from './support/test-app.js';
+import { expectProblem } from './support/assertions.js';
+import {
+  API_KEY,
+  bearer,
+  listenOnLoopback,
+  REDIRECT_URI,
+  type TestApp,
+  useTestApp,
+} from './support/test-app.js';
 
 const REQUEST_TIMEOUT_MS = 2000;
 /** Node checks deadlines once a second (our connectionsCheckingInterval); the rest is slack. */
@@ -14,13 +21,13 @@ interface ClosedSocket {
   answer: string;
 }
 
-/** The port the test app listens on, on loopback. */
-async function listen(test: TestApp): Promise<number> {
-  const server = test.app.getHttpServer();
-  if (!server.listening) {
-    await test.app.listen({ port: 0, host: '127.0.0.1' });
-  }
-  return (server.address() as AddressInfo).port;
+/** The test app served on a loopback port, for the rest of its describe block; the port. */
+function useLoopbackPort(test: TestApp): () => number {
+  let port = 0;
+  beforeAll(async () => {
+    port = Number(new URL(await listenOnLoopback(test)).port);
+  });
+  return () => port;
 }
 
 /**
@@ -75,9 +82,10 @@ function parseAnswer(answer: string): { statusLine: string; headers: string; bod
 describe('HTTP server limits', () => {
   describe('slow clients', () => {
     const test = useTestApp({ HTTP_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) });
+    const loopbackPort = useLoopbackPort(test);
 
     it('cuts off clients that trickle or withhold headers or a body, with a 408 problem, soon after the limit', async () => {
-      const port = await listen(test);
+      const port = loopbackPort();
       const slowHeaders = 'GET /health/live HTTP/1.1\r\nHost: vault.test\r\n';
       const slowBody =
         'POST /auth/instagram/token HTTP/1.1\r\nHost: vault.test\r\n' +
@@ -109,7 +117,7 @@ describe('HTTP server limits', () => {
     }, 20_000);
 
     it('lets a request that arrives slowly but within the limit through', async () => {
-      const port = await listen(test);
+      const port = loopbackPort();
       const body = [...JSON.stringify({ ownerId: 'slow-but-steady' })];
       const head =
         'POST /auth/instagram/authorization-urls HTTP/1.1\r\nHost: vault.test\r\n' +
@@ -126,9 +134,10 @@ describe('HTTP server limits', () => {
 
   describe('open connections', () => {
     const test = useTestApp({ HTTP_MAX_CONNECTIONS: '5' });
+    const loopbackPort = useLoopbackPort(test);
 
     it('closes connections beyond the cap at once, and takes new ones when some close', async () => {
-      const port = await listen(test);
+      const port = loopbackPort();
       const open = (): Promise<Socket> =>
         new Promise((resolve, reject) => {
           const socket = connect(port, '127.0.0.1', () => resolve(socket));
@@ -260,7 +269,7 @@ describe('HTTP server limits', () => {
     it('forbids caching the revealed token, and every other internal answer', async () => {
       const code = test.emulator.issueCode({
         appId: test.appId,
-        redirectUri: 'https://vault.test/auth/instagram/callback',
+        redirectUri: REDIRECT_URI,
         scopes: ['instagram_business_basic'],
       });
       const connected = await test.http

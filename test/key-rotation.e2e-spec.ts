@@ -1,52 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { jest } from '@jest/globals';
+import { ConnectionsRepository } from '../src/tokens/connections.repository.js';
+import { RewrapRepository } from '../src/tokens/rewrap.repository.js';
 import { TokenRewrapper } from '../src/tokens/token-rewrapper.js';
 import { TokenSealer } from '../src/tokens/token-sealer.js';
-import { TokensRepository } from '../src/tokens/tokens.repository.js';
-import {
-  API_KEY,
-  bearer,
-  connectAccount,
-  startTestApp,
-  useTestApp,
-  type TestApp,
-  revealToken,
-} from './support/test-app.js';
-
-const HOUR_MS = 60 * 60 * 1000;
-
-interface SealedRow {
-  ig_user_id: string;
-  token_key_id: string | null;
-  token_ciphertext: Buffer | null;
-}
-
-async function sealedRow(test: TestApp, igUserId: string): Promise<SealedRow> {
-  const [row] = await test.sql<SealedRow>(
-    'SELECT ig_user_id, token_key_id, token_ciphertext FROM connections WHERE ig_user_id = $1',
-    [igUserId],
-  );
-  return row;
-}
-
-async function sealedRows(test: TestApp): Promise<SealedRow[]> {
-  return test.sql<SealedRow>(
-    `SELECT ig_user_id, token_key_id, token_ciphertext FROM connections
-      WHERE token_ciphertext IS NOT NULL ORDER BY ig_user_id`,
-  );
-}
-
-/** Ages a token past Instagram's 24 h refresh floor, on our clock and Instagram's. */
-async function makeTokenOld(test: TestApp, igUserId: string): Promise<void> {
-  await test.sql(
-    "UPDATE connections SET token_issued_at = now() - interval '25 hours' WHERE ig_user_id = $1",
-    [igUserId],
-  );
-  test.emulator.advanceClock(25 * HOUR_MS);
-}
+import { expectProblem } from './support/assertions.js';
+import { ageToken, sealedToken, sealedTokens, setTokenKeyId } from './support/connections.js';
+import { connectAccount } from './support/oauth.js';
+import { API_KEY, bearer, startTestApp, type TestApp, useTestApp } from './support/test-app.js';
+import { revealToken } from './support/vault-api.js';
 
 async function refreshNow(test: TestApp, igUserId: string): Promise<void> {
-  await makeTokenOld(test, igUserId);
+  await ageToken(test, igUserId);
   await test.http.post(`/tokens/${igUserId}/refresh`).set(bearer(API_KEY.tokensWrite)).expect(200);
 }
 
@@ -70,7 +35,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
 
     it('reads through the k2,k1 replica the tokens written under k1', async () => {
       const { igUserId } = await connectAccount(test);
-      expect((await sealedRow(test, igUserId)).token_key_id).toBe('k1');
+      expect((await sealedToken(test, igUserId)).token_key_id).toBe('k1');
 
       expect(await revealToken(rotated, igUserId)).toBe(await revealToken(test, igUserId));
     });
@@ -78,17 +43,14 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
     it('seals a connection made through the k2,k1 replica under k2', async () => {
       const { igUserId } = await connectAccount(rotated);
 
-      expect((await sealedRow(test, igUserId)).token_key_id).toBe('k2');
+      expect((await sealedToken(test, igUserId)).token_key_id).toBe('k2');
       const token = await revealToken(rotated, igUserId);
       expect(test.emulator.inspectToken(token)).toMatchObject({ kind: 'long_lived' });
       // The k1-only app cannot open it: the row really is sealed under the new key.
       const response = await test.http
         .get(`/tokens/${igUserId}/access-token`)
         .set(bearer(API_KEY.tokensReveal));
-      expect({ status: response.status, code: response.body?.code }).toEqual({
-        status: 500,
-        code: 'encryption_key_missing',
-      });
+      expectProblem(response, 500, 'encryption_key_missing');
     });
 
     it('stores a k1 token refreshed through the k2,k1 replica under k2', async () => {
@@ -97,7 +59,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
 
       await refreshNow(rotated, igUserId);
 
-      expect((await sealedRow(test, igUserId)).token_key_id).toBe('k2');
+      expect((await sealedToken(test, igUserId)).token_key_id).toBe('k2');
       const after = await revealToken(rotated, igUserId);
       expect(after).not.toBe(before);
       expect(test.emulator.inspectToken(after)?.kind).toBe('long_lived');
@@ -107,7 +69,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
       await connectAccount(test);
       await connectAccount(test);
       await connectAccount(test);
-      const before = await sealedRows(test);
+      const before = await sealedTokens(test);
       const underK1 = before.filter((row) => row.token_key_id === 'k1');
       expect(underK1.length).toBeGreaterThanOrEqual(3);
       const tokens = new Map<string, string>();
@@ -124,7 +86,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
         missingKey: [],
         remaining: 0,
       });
-      const after = await sealedRows(test);
+      const after = await sealedTokens(test);
       expect(after.map((row) => row.ig_user_id)).toEqual(before.map((row) => row.ig_user_id));
       expect(after.every((row) => row.token_key_id === 'k2')).toBe(true);
       for (const row of underK1) {
@@ -145,7 +107,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
         missingKey: [],
         remaining: 0,
       });
-      expect(await sealedRows(test)).toEqual(after);
+      expect(await sealedTokens(test)).toEqual(after);
 
       // The old key can go: a replica with k2 alone reads every token.
       const k2Only = await startTestApp({ TOKEN_ENCRYPTION_KEYS: `k2:${newKey}` }, { peer: test });
@@ -161,41 +123,33 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
     it('reports a token sealed under a key no longer configured, leaves it as it is, and refuses to reveal it', async () => {
       const { igUserId } = await connectAccount(test);
       const token = await revealToken(test, igUserId);
-      await test.sql("UPDATE connections SET token_key_id = 'gone' WHERE ig_user_id = $1", [
-        igUserId,
-      ]);
-      const before = await sealedRow(test, igUserId);
+      await setTokenKeyId(test, igUserId, 'gone');
+      const before = await sealedToken(test, igUserId);
 
       const report = await rotated.app.get(TokenRewrapper).rewrapAll();
 
       expect(report.missingKey).toEqual([{ igUserId, keyId: 'gone' }]);
       expect(report.keyId).toBe('k2');
-      expect(await sealedRow(test, igUserId)).toEqual(before);
+      expect(await sealedToken(test, igUserId)).toEqual(before);
 
       const response = await rotated.http
         .get(`/tokens/${igUserId}/access-token`)
         .set(bearer(API_KEY.tokensReveal));
-      expect({ status: response.status, code: response.body?.code }).toEqual({
-        status: 500,
-        code: 'encryption_key_missing',
-      });
-      expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
+      expectProblem(response, 500, 'encryption_key_missing');
       expect(response.body.accessToken).toBeUndefined();
       expect(response.text).not.toContain(token);
       expect(response.text).not.toMatch(/IGAA/);
-      expect(await sealedRow(test, igUserId)).toEqual(before);
+      expect(await sealedToken(test, igUserId)).toEqual(before);
 
       // Put back, it is readable again: nothing was lost.
-      await test.sql("UPDATE connections SET token_key_id = 'k1' WHERE ig_user_id = $1", [
-        igUserId,
-      ]);
+      await setTokenKeyId(test, igUserId, 'k1');
       expect(await revealToken(rotated, igUserId)).toBe(token);
     });
 
     it('does not overwrite a token refreshed between the read and the write of a rewrap', async () => {
       const { igUserId } = await connectAccount(test);
-      const repository = rotated.app.get(TokensRepository);
-      const stale = await repository.findWithToken(igUserId);
+      const repository = rotated.app.get(RewrapRepository);
+      const stale = await rotated.app.get(ConnectionsRepository).findWithToken(igUserId);
       if (stale === null) {
         throw new Error(`connection ${igUserId} not found`);
       }
@@ -203,7 +157,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
 
       // Refreshed through the k1 app: the key id stays k1, only the ciphertext changes.
       await refreshNow(test, igUserId);
-      const refreshed = await sealedRow(test, igUserId);
+      const refreshed = await sealedToken(test, igUserId);
       expect(refreshed.token_key_id).toBe('k1');
       const newToken = await revealToken(test, igUserId);
 
@@ -213,13 +167,13 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
       );
 
       expect(replaced).toBe(false);
-      expect(await sealedRow(test, igUserId)).toEqual(refreshed);
+      expect(await sealedToken(test, igUserId)).toEqual(refreshed);
       expect(await revealToken(rotated, igUserId)).toBe(newToken);
     });
 
     it('skips, through rewrapAll, a row refreshed after its batch was read, and rewraps it in the next pass', async () => {
       const { igUserId } = await connectAccount(test);
-      const repository = rotated.app.get(TokensRepository);
+      const repository = rotated.app.get(RewrapRepository);
       const read = repository.findSealedUnderOtherKeys.bind(repository);
       const interleave = jest
         .spyOn(repository, 'findSealedUnderOtherKeys')
@@ -239,7 +193,7 @@ describe('Key rotation (TOKEN_ENCRYPTION_KEYS=new,old)', () => {
         interleave.mockRestore();
       }
       // The row changed under the first pass was rewrapped by the next, keeping the new token.
-      expect((await sealedRow(test, igUserId)).token_key_id).toBe('k2');
+      expect((await sealedToken(test, igUserId)).token_key_id).toBe('k2');
       const newToken = await revealToken(rotated, igUserId);
       expect(test.emulator.inspectToken(newToken)?.kind).toBe('long_lived');
       const connection = await rotated.http

@@ -1,34 +1,21 @@
-import { createHmac, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import type { EmulatorAccount } from '../src/emulator/instagram-emulator.js';
-import { signRequest } from '../src/meta/signed-request.js';
+import { anIsoDate, expectProblem } from './support/assertions.js';
+import { connectionRow, countConnections, revealAudit } from './support/connections.js';
 import {
-  API_KEY,
-  bearer,
-  connectAccount,
-  REDIRECT_URI,
-  startTestApp,
-  useTestApp,
-} from './support/test-app.js';
+  countDeletionRequests,
+  signedRequestFor,
+  signEncoded,
+  signRequest,
+} from './support/meta.js';
+import { connectAccount } from './support/oauth.js';
+import { API_KEY, bearer, REDIRECT_URI, startTestApp, useTestApp } from './support/test-app.js';
 
 const DEAUTHORIZE = '/auth/instagram/deauthorize';
 const DATA_DELETION = '/auth/instagram/data-deletion';
 const PUBLIC_ORIGIN = new URL(REDIRECT_URI).origin;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UNKNOWN_USER_ID = '17841499999999999';
-
-interface StoredConnection {
-  status: string;
-  token_ciphertext: Buffer | null;
-  token_key_id: string | null;
-  app_scoped_id: string | null;
-  professional_id: string | null;
-}
-
-function expectProblem(response: Response, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-}
 
 function nowSeconds(): number {
   return Math.floor(Date.now() / 1000);
@@ -42,10 +29,7 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
   const test = useTestApp();
 
   function signedFor(userId: string, secret: string = test.appSecret): string {
-    return signRequest(
-      { algorithm: 'HMAC-SHA256', issued_at: nowSeconds(), user_id: userId },
-      secret,
-    );
+    return signedRequestFor(userId, secret);
   }
 
   function postForm(path: string, form: Record<string, string>): Promise<Response> {
@@ -61,31 +45,13 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
     return { igUserId, account };
   }
 
-  async function stored(igUserId: string): Promise<StoredConnection | undefined> {
-    const [row] = await test.sql<StoredConnection>(
-      `SELECT status, token_ciphertext, token_key_id, app_scoped_id, professional_id
-       FROM connections WHERE ig_user_id = $1`,
-      [igUserId],
-    );
-    return row;
-  }
+  const stored = (igUserId: string) => connectionRow(test, igUserId);
 
   async function reveal(igUserId: string): Promise<Response> {
     return test.http.get(`/tokens/${igUserId}/access-token`).set(bearer(API_KEY.tokensReveal));
   }
 
-  async function countRows(table: string, igUserId: string): Promise<number> {
-    const [row] = await test.sql<{ count: string }>(
-      `SELECT count(*) FROM ${table} WHERE ig_user_id = $1`,
-      [igUserId],
-    );
-    return Number(row.count);
-  }
-
-  async function deletionRequestCount(): Promise<number> {
-    const [row] = await test.sql<{ count: string }>('SELECT count(*) FROM data_deletion_requests');
-    return Number(row.count);
-  }
+  const countReveals = async (igUserId: string) => (await revealAudit(test, igUserId)).length;
 
   /** Every way a signed_request must be refused; each builds its request for one account. */
   const REFUSALS: [string, (path: string, userId: string) => Promise<Response>][] = [
@@ -269,7 +235,7 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
     it("deletes the connection and its reveal audit, and answers the status URL on the redirect URI's origin", async () => {
       const { igUserId } = await connect();
       expect((await reveal(igUserId)).status).toBe(200);
-      expect(await countRows('token_reveals', igUserId)).toBe(1);
+      expect(await countReveals(igUserId)).toBe(1);
 
       const response = await postForm(DATA_DELETION, { signed_request: signedFor(igUserId) });
 
@@ -281,8 +247,8 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
       expect(response.body.url).toBe(`${PUBLIC_ORIGIN}${DATA_DELETION}/${code}`);
       expect(PUBLIC_ORIGIN).toBe('https://vault.test');
 
-      expect(await countRows('connections', igUserId)).toBe(0);
-      expect(await countRows('token_reveals', igUserId)).toBe(0);
+      expect(await countConnections(test, igUserId)).toBe(0);
+      expect(await countReveals(igUserId)).toBe(0);
       expectProblem(
         await test.http.get(`/tokens/${igUserId}`).set(bearer(API_KEY.tokensRead)),
         404,
@@ -305,8 +271,8 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
         });
 
         expect(response.status).toBe(200);
-        expect(await countRows('connections', igUserId)).toBe(0);
-        expect(await countRows('token_reveals', igUserId)).toBe(0);
+        expect(await countConnections(test, igUserId)).toBe(0);
+        expect(await countReveals(igUserId)).toBe(0);
       },
     );
 
@@ -331,7 +297,7 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
         200,
       );
 
-      expect(await countRows('connections', igUserId)).toBe(0);
+      expect(await countConnections(test, igUserId)).toBe(0);
       expect((await stored(bystander.igUserId))?.status).toBe('active');
       expect((await reveal(bystander.igUserId)).status).toBe(200);
     });
@@ -345,7 +311,7 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
       });
 
       it.each(REFUSALS)('%s', async (_name, send) => {
-        const requestsBefore = await deletionRequestCount();
+        const requestsBefore = await countDeletionRequests(test);
 
         const response = await send(DATA_DELETION, igUserId);
 
@@ -353,8 +319,8 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
         expect(response.body.confirmation_code).toBeUndefined();
         expect((await stored(igUserId))?.status).toBe('active');
         expect((await stored(igUserId))?.token_ciphertext).not.toBeNull();
-        expect(await countRows('token_reveals', igUserId)).toBeGreaterThanOrEqual(1);
-        expect(await deletionRequestCount()).toBe(requestsBefore);
+        expect(await countReveals(igUserId)).toBeGreaterThanOrEqual(1);
+        expect(await countDeletionRequests(test)).toBe(requestsBefore);
       });
     });
   });
@@ -382,8 +348,8 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
       expect(response.body).toEqual({
         confirmationCode: code,
         status: 'completed',
-        requestedAt: expect.stringMatching(ISO_DATE),
-        completedAt: expect.stringMatching(ISO_DATE),
+        requestedAt: anIsoDate(),
+        completedAt: anIsoDate(),
       });
       const requestedAt = Date.parse(response.body.requestedAt as string);
       expect(Math.abs(Date.now() - requestedAt)).toBeLessThan(60_000);
@@ -436,9 +402,3 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
     expectProblem(await test.http.get(`/tokens/${igUserId}`), 401, 'unauthorized');
   });
 });
-
-/** Signs an already encoded payload as Meta does, so a request can be well signed but odd. */
-function signEncoded(encodedPayload: string, secret: string): string {
-  const signature = createHmac('sha256', secret).update(encodedPayload).digest('base64url');
-  return `${signature}.${encodedPayload}`;
-}

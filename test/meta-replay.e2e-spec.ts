@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
-import { signRequest } from '../src/meta/signed-request.js';
-import { API_KEY, bearer, connectAccount, useTestApp } from './support/test-app.js';
+import { backdateConsent, revealAudit } from './support/connections.js';
+import { countDeletionRequests, signedRequestIssuedAgo } from './support/meta.js';
+import { connectAccount } from './support/oauth.js';
+import { API_KEY, bearer, useTestApp } from './support/test-app.js';
 
 const DEAUTHORIZE = '/auth/instagram/deauthorize';
 const DATA_DELETION = '/auth/instagram/data-deletion';
@@ -10,16 +12,9 @@ const MINUTE = 60;
 describe('replayed Meta callbacks', () => {
   const test = useTestApp();
 
-  function nowSeconds(): number {
-    return Math.floor(Date.now() / 1000);
-  }
-
   /** A request as Meta signs it, issued `secondsAgo` before now. */
   function signedBy(userId: string, secondsAgo: number): string {
-    return signRequest(
-      { algorithm: 'HMAC-SHA256', issued_at: nowSeconds() - secondsAgo, user_id: userId },
-      test.appSecret,
-    );
+    return signedRequestIssuedAgo(userId, secondsAgo, test.appSecret);
   }
 
   function post(path: string, signedRequest: string): Promise<Response> {
@@ -30,10 +25,7 @@ describe('replayed Meta callbacks', () => {
   async function connectedAnHourAgo(): Promise<{ igUserId: string; username: string }> {
     const username = `replay_${randomBytes(5).toString('hex')}`;
     const { igUserId } = await connectAccount(test, { username });
-    await test.sql(
-      `UPDATE connections SET consented_at = now() - interval '1 hour' WHERE ig_user_id = $1`,
-      [igUserId],
-    );
+    await backdateConsent(test, igUserId, 60);
     return { igUserId, username };
   }
 
@@ -42,11 +34,8 @@ describe('replayed Meta callbacks', () => {
     return response.status === 404 ? undefined : (response.body.status as string);
   }
 
-  async function deletionRequests(): Promise<number> {
-    const [row] = await test.sql<{ n: number }>(
-      'SELECT count(*)::int AS n FROM data_deletion_requests',
-    );
-    return row.n;
+  function deletionRequests(): Promise<number> {
+    return countDeletionRequests(test);
   }
 
   describe('deauthorize', () => {
@@ -116,11 +105,7 @@ describe('replayed Meta callbacks', () => {
       expect(replay.body).toEqual(first.body);
       expect(await deletionRequests()).toBe(requests);
       expect(await statusOf(again)).toBe('active');
-      const [reveals] = await test.sql<{ n: number }>(
-        'SELECT count(*)::int AS n FROM token_reveals WHERE ig_user_id = $1',
-        [again],
-      );
-      expect(reveals.n).toBe(1);
+      expect(await revealAudit(test, again)).toEqual(['revealer']);
     });
 
     it('keeps a connection consented after a request that arrives late', async () => {

@@ -1,5 +1,7 @@
-import { RefreshSweeper } from '../src/tokens/refresh.sweeper.js';
-import { API_KEY, bearer, connectAccount, useTestApp } from './support/test-app.js';
+import { connectAccount } from './support/oauth.js';
+import { sweep } from './support/refresh.js';
+import { API_KEY, bearer, useTestApp } from './support/test-app.js';
+import { withoutConnectionsTable } from './support/whole-database.js';
 
 /** The value of one sample line, e.g. metric('x_total', '{a="b"}'). */
 function sample(text: string, name: string, labels: string): number | undefined {
@@ -15,7 +17,7 @@ describe('GET /metrics', () => {
     await test.http.get(`/tokens/${igUserId}`).set(bearer(API_KEY.tokensRead)).expect(200);
     test.emulator.injectFault({ operation: 'me', kind: 'unavailable' });
     await test.http.get(`/users/${igUserId}`).set(bearer(API_KEY.usersRead)).expect(503);
-    await test.app.get(RefreshSweeper).sweepOnce();
+    await sweep(test);
 
     const response = await test.http.get('/metrics').expect(200);
     expect(response.headers['content-type']).toMatch(/^text\/plain/);
@@ -63,12 +65,9 @@ describe('GET /metrics', () => {
   });
 
   it('still answers when the connection counts cannot be read', async () => {
-    await test.sql('ALTER TABLE connections RENAME TO connections_away');
-    try {
+    await withoutConnectionsTable(test, async () => {
       const response = await test.http.get('/metrics').expect(200);
       expect(response.text).toMatch(/^process_cpu_user_seconds_total \d/m);
-    } finally {
-      await test.sql('ALTER TABLE connections_away RENAME TO connections');
-    }
+    });
   });
 });

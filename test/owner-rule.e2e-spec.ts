@@ -1,24 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
-import { expectProblem } from './support/expect-problem.js';
+import { expectProblem } from './support/assertions.js';
+import { callbackPath, connectAccount, consent, startFlow } from './support/oauth.js';
 import {
   API_KEY,
   bearer,
-  callbackPath,
-  consent,
-  connectAccount,
   REDIRECT_URI,
   RETURN_ORIGIN,
   startTestApp,
   type TestApp,
 } from './support/test-app.js';
-import { waitFor } from './support/wait-for.js';
-import { Receiver } from './support/webhook-receiver.js';
+import { getConnection, revealToken } from './support/vault-api.js';
+import { waitFor } from './support/wait.js';
+import { WebhookReceiver } from './support/webhook-receiver.js';
 
 const BROWSER_ACCEPT = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
 
 describe('a consent never moves a connection to another owner', () => {
-  const receiver = new Receiver();
+  const receiver = new WebhookReceiver();
   let test: TestApp;
 
   beforeAll(async () => {
@@ -47,13 +46,8 @@ describe('a consent never moves a connection to another owner', () => {
     return `owned_${randomBytes(5).toString('hex')}`;
   }
 
-  async function startFlow(body: { ownerId?: string; returnTo?: string }): Promise<string> {
-    const response = await test.http
-      .post('/auth/instagram/authorization-urls')
-      .set(bearer(API_KEY.tokensWrite))
-      .send(body)
-      .expect(201);
-    return response.body.url as string;
+  async function flowUrl(body: { ownerId?: string; returnTo?: string }): Promise<string> {
+    return (await startFlow(test, body)).url;
   }
 
   async function connectionsOf(ownerId: string): Promise<string[]> {
@@ -66,15 +60,10 @@ describe('a consent never moves a connection to another owner', () => {
   }
 
   async function snapshot(igUserId: string): Promise<{ connection: unknown; token: string }> {
-    const connection = await test.http
-      .get(`/tokens/${igUserId}`)
-      .set(bearer(API_KEY.tokensRead))
-      .expect(200);
-    const token = await test.http
-      .get(`/tokens/${igUserId}/access-token`)
-      .set(bearer(API_KEY.tokensReveal))
-      .expect(200);
-    return { connection: connection.body, token: token.body.accessToken as string };
+    return {
+      connection: await getConnection(test, igUserId),
+      token: await revealToken(test, igUserId),
+    };
   }
 
   function calls(operation: string): number {
@@ -91,7 +80,7 @@ describe('a consent never moves a connection to another owner', () => {
 
     // The attacker's tenant asks for a flow of its own and sends the link to the victim, who
     // presses Allow on Instagram as the same account.
-    const attackerFlow = await startFlow({
+    const attackerFlow = await flowUrl({
       ownerId: attacker,
       returnTo: `${RETURN_ORIGIN}/attacker/done?status=connected&ig_user_id=${igUserId}`,
     });
@@ -126,7 +115,7 @@ describe('a consent never moves a connection to another owner', () => {
     const { igUserId } = await connectAccount(test, { ownerId: victim, username: name });
     const before = await snapshot(igUserId);
 
-    const redirect = await consent(await startFlow({ ownerId: owner('attacker') }), {
+    const redirect = await consent(await flowUrl({ ownerId: owner('attacker') }), {
       username: name,
     });
     const response = await test.http.get(callbackPath(redirect));
@@ -189,7 +178,7 @@ describe('a consent never moves a connection to another owner', () => {
     const name = username();
     const owners = [owner('racer-a'), owner('racer-b')];
     const redirects = await Promise.all(
-      owners.map(async (ownerId) => consent(await startFlow({ ownerId }), { username: name })),
+      owners.map(async (ownerId) => consent(await flowUrl({ ownerId }), { username: name })),
     );
 
     const answers: Response[] = await Promise.all(
@@ -207,7 +196,7 @@ describe('a consent never moves a connection to another owner', () => {
     it('shows the person a page naming the account, and no token, owner or other id', async () => {
       const ownerId = owner('tenant');
       const name = username();
-      const redirect = await consent(await startFlow({ ownerId }), { username: name });
+      const redirect = await consent(await flowUrl({ ownerId }), { username: name });
 
       const page = await test.http.get(callbackPath(redirect)).set('Accept', BROWSER_ACCEPT);
 
@@ -228,7 +217,7 @@ describe('a consent never moves a connection to another owner', () => {
       const victim = owner('victim');
       const name = username();
       await connectAccount(test, { ownerId: victim, username: name });
-      const redirect = await consent(await startFlow({ ownerId: owner('attacker') }), {
+      const redirect = await consent(await flowUrl({ ownerId: owner('attacker') }), {
         username: name,
       });
 
@@ -242,7 +231,7 @@ describe('a consent never moves a connection to another owner', () => {
     });
 
     it('says in words that a used link cannot be used again', async () => {
-      const redirect = await consent(await startFlow({}));
+      const redirect = await consent(await flowUrl({}));
       await test.http.get(callbackPath(redirect)).expect(200);
 
       const page = await test.http.get(callbackPath(redirect)).set('Accept', BROWSER_ACCEPT);
@@ -252,7 +241,7 @@ describe('a consent never moves a connection to another owner', () => {
     });
 
     it('keeps answering API clients with JSON', async () => {
-      const redirect = await consent(await startFlow({}));
+      const redirect = await consent(await flowUrl({}));
 
       const response = await test.http
         .get(callbackPath(redirect))

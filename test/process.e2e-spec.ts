@@ -2,23 +2,15 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { projectRoot } from '../src/database/migration-files.js';
+import { projectRoot } from '../src/common/project-root.js';
 import { InstagramEmulator } from '../src/emulator/instagram-emulator.js';
-import { consent } from './support/test-app.js';
+import { freePort } from './support/net.js';
+import { consent } from './support/oauth.js';
 
 const root = projectRoot();
 const API_SECRET = 'process-test-secret-0000001';
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 interface Started {
   child: ChildProcess;

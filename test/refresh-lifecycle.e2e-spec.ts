@@ -1,75 +1,25 @@
 import type { EmulatorFault } from '../src/emulator/instagram-emulator.js';
-import { RefreshSweeper, type SweepReport } from '../src/tokens/refresh.sweeper.js';
+import type { ConnectionDto } from '../src/tokens/dto/connection.dto.js';
 import { TokenRefresher } from '../src/tokens/token-refresher.js';
-import { TokensRepository } from '../src/tokens/tokens.repository.js';
 import {
-  API_KEY,
-  bearer,
-  connectAccount,
-  startTestApp,
-  useTestApp,
-  type TestApp,
-  revealToken,
-} from './support/test-app.js';
+  ageToken,
+  bringEndNear,
+  connectionRow,
+  expireLeasesOf,
+  expireToken,
+  heldLeases,
+  leases,
+  makeDue,
+  passNextRefresh,
+} from './support/connections.js';
+import { connectAccount, connectMany } from './support/oauth.js';
+import { allEvents } from './support/outbox.js';
+import { claimDueAs, sweep } from './support/refresh.js';
+import { startTestApp, type TestApp, useTestApp } from './support/test-app.js';
+import { getConnection, revealToken } from './support/vault-api.js';
 
 const SECOND_MS = 1000;
-const HOUR_MS = 60 * 60 * SECOND_MS;
-const DAY_MS = 24 * HOUR_MS;
-
-interface ConnectionBody {
-  igUserId: string;
-  tokenKind: string;
-  status: string;
-  expiresAt: string | null;
-  lastRefreshedAt: string | null;
-  nextRefreshAt: string | null;
-  refreshAttempts: number;
-  lastRefreshError: string | null;
-  lastRefreshErrorAt: string | null;
-}
-
-interface LeaseRow {
-  ig_user_id: string;
-  lease_owner: string | null;
-  lease_expires_at: Date | null;
-}
-
-function sweep(test: TestApp): Promise<SweepReport> {
-  return test.app.get(RefreshSweeper).sweepOnce();
-}
-
-async function connectMany(test: TestApp, count: number): Promise<string[]> {
-  const connected = await Promise.all(
-    Array.from({ length: count }, () => connectAccount(test).then((result) => result.igUserId)),
-  );
-  expect(new Set(connected).size).toBe(count);
-  return connected;
-}
-
-/**
- * Makes tokens due: 25 hours old and three days from their end in our database, and old
- * enough on Instagram's (the emulator's) clock for it to accept the refresh.
- */
-async function makeDue(test: TestApp, igUserIds: string[]): Promise<void> {
-  const rows = await test.sql(
-    `UPDATE connections
-        SET token_issued_at = now() - interval '25 hours',
-            expires_at = now() + interval '3 days',
-            next_refresh_at = now() - interval '1 second'
-      WHERE ig_user_id = ANY($1) RETURNING ig_user_id`,
-    [igUserIds],
-  );
-  expect(rows).toHaveLength(igUserIds.length);
-  test.emulator.advanceClock(25 * HOUR_MS);
-}
-
-async function getConnection(test: TestApp, igUserId: string): Promise<ConnectionBody> {
-  const response = await test.http
-    .get(`/tokens/${igUserId}`)
-    .set(bearer(API_KEY.tokensRead))
-    .expect(200);
-  return response.body as ConnectionBody;
-}
+const DAY_MS = 24 * 60 * 60 * SECOND_MS;
 
 /** How many refresh calls Instagram received for each token (each call carries the old token). */
 function refreshCallsByToken(test: TestApp): Map<string, number> {
@@ -86,16 +36,8 @@ function refreshCallsFor(test: TestApp, accessToken: string): number {
   return refreshCallsByToken(test).get(accessToken) ?? 0;
 }
 
-async function leases(test: TestApp, igUserIds: string[]): Promise<LeaseRow[]> {
-  return test.sql<LeaseRow>(
-    `SELECT ig_user_id, lease_owner, lease_expires_at FROM connections
-      WHERE ig_user_id = ANY($1) ORDER BY ig_user_id`,
-    [igUserIds],
-  );
-}
-
 /** A token just refreshed: 60 days to live, refreshed now, next refresh seven days before its end. */
-function expectFreshlyRefreshed(connection: ConnectionBody, sweptAfter: number): void {
+function expectFreshlyRefreshed(connection: ConnectionDto, sweptAfter: number): void {
   expect(connection.status).toBe('active');
   expect(connection.tokenKind).toBe('long_lived');
   expect(connection.refreshAttempts).toBe(0);
@@ -150,11 +92,7 @@ describe('Scheduled refresh', () => {
           });
           expectFreshlyRefreshed(await getConnection(test, igUserId), sweptAfter);
         }
-        expect(
-          await test.sql(
-            'SELECT ig_user_id FROM connections WHERE lease_owner IS NOT NULL OR lease_expires_at IS NOT NULL',
-          ),
-        ).toEqual([]);
+        expect(await heldLeases(test)).toEqual([]);
       } finally {
         await replica.close();
       }
@@ -167,9 +105,7 @@ describe('Scheduled refresh', () => {
       const deadOwner = test.app.get(TokenRefresher).owner;
 
       // Replica A claims the rows as its sweep would, then "dies" before refreshing any.
-      const claimed = await test.app
-        .get(TokensRepository)
-        .claimDueForRefresh(deadOwner, 60000, 100);
+      const claimed = await claimDueAs(test, deadOwner, 60000, 100);
       expect(claimed.map((connection) => connection.igUserId).sort()).toEqual(igUserIds);
       const held = await leases(test, igUserIds);
       for (const row of held) {
@@ -188,10 +124,7 @@ describe('Scheduled refresh', () => {
           igUserIds.map(() => deadOwner),
         );
 
-        await test.sql(
-          "UPDATE connections SET lease_expires_at = now() - interval '1 second' WHERE lease_owner = $1",
-          [deadOwner],
-        );
+        await expireLeasesOf(test, deadOwner);
         const sweptAfter = Date.now();
         const afterLease = await sweep(replica);
 
@@ -263,16 +196,13 @@ describe('Scheduled refresh', () => {
       expect(connection.lastRefreshError).not.toContain(token);
       expect(connection.lastRefreshErrorAt).not.toBeNull();
       expect(connection.nextRefreshAt).toBeNull();
-      const [row] = await test.sql<{ next_refresh_at: Date | null; lease_owner: string | null }>(
-        'SELECT next_refresh_at, lease_owner FROM connections WHERE ig_user_id = $1',
-        [igUserId],
-      );
-      expect(row).toEqual({ next_refresh_at: null, lease_owner: null });
+      const row = await connectionRow(test, igUserId);
+      expect({ next_refresh_at: row?.next_refresh_at, lease_owner: row?.lease_owner }).toEqual({
+        next_refresh_at: null,
+        lease_owner: null,
+      });
 
-      await test.sql(
-        "UPDATE connections SET next_refresh_at = now() - interval '1 minute' WHERE ig_user_id = $1",
-        [igUserId],
-      );
+      await passNextRefresh(test, igUserId);
       expect(await sweep(test)).toMatchObject({ refreshed: 0, failed: 0 });
       expect(await sweep(test)).toMatchObject({ refreshed: 0, failed: 0 });
       expect(refreshCallsFor(test, token)).toBe(1);
@@ -283,7 +213,6 @@ describe('Scheduled refresh', () => {
     it.each<[string, EmulatorFault, number]>([
       ['a 500 graph error (code 2)', { operation: 'refresh', kind: 'transient' }, 1],
       ['a 503 HTML page', { operation: 'refresh', kind: 'unavailable' }, 1],
-      ['a rate limit (code 4)', { operation: 'refresh', kind: 'rate_limited' }, 1],
       [
         'no answer within INSTAGRAM_TIMEOUT_MS (2 s)',
         { operation: 'refresh', kind: 'delay', ms: 2500 },
@@ -326,10 +255,7 @@ describe('Scheduled refresh', () => {
         expect(refreshCallsFor(test, token)).toBe(answered);
         expect((await getConnection(test, igUserId)).refreshAttempts).toBe(1);
 
-        await test.sql(
-          "UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE ig_user_id = $1",
-          [igUserId],
-        );
+        await passNextRefresh(test, igUserId);
         const sweptAfter = Date.now();
         expect(await sweep(test)).toMatchObject({ refreshed: 1, failed: 0 });
 
@@ -354,10 +280,7 @@ describe('Scheduled refresh', () => {
           Date.parse(connection.nextRefreshAt as string) -
             Date.parse(connection.lastRefreshErrorAt as string),
         );
-        await test.sql(
-          "UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE ig_user_id = $1",
-          [igUserId],
-        );
+        await passNextRefresh(test, igUserId);
       }
 
       expect(delays[0]).toBeGreaterThanOrEqual(29 * SECOND_MS);
@@ -384,10 +307,7 @@ describe('Scheduled refresh', () => {
         ).length;
       expect(exchanges()).toBe(1);
 
-      await test.sql(
-        "UPDATE connections SET next_refresh_at = now() - interval '1 second' WHERE ig_user_id = $1",
-        [igUserId],
-      );
+      await passNextRefresh(test, igUserId);
       const sweptAfter = Date.now();
       expect(await sweep(test)).toMatchObject({ refreshed: 1, failed: 0 });
 
@@ -402,21 +322,14 @@ describe('Scheduled refresh', () => {
       const { igUserId } = await connectAccount(test);
       const token = await revealToken(test, igUserId);
       await makeDue(test, [igUserId]);
-      await test.sql(
-        "UPDATE connections SET expires_at = now() - interval '1 second' WHERE ig_user_id = $1",
-        [igUserId],
-      );
+      await expireToken(test, igUserId);
 
       const report = await sweep(test);
 
       expect(report).toMatchObject({ expired: 1, refreshed: 0, failed: 0 });
       expect(refreshCallsFor(test, token)).toBe(0);
       expect(test.emulator.calls.filter((call) => call.operation === 'refresh')).toEqual([]);
-      const [row] = await test.sql<{ status: string }>(
-        'SELECT status FROM connections WHERE ig_user_id = $1',
-        [igUserId],
-      );
-      expect(row.status).toBe('expired');
+      expect((await connectionRow(test, igUserId))?.status).toBe('expired');
       const connection = await getConnection(test, igUserId);
       expect(connection.status).toBe('expired');
       expect(connection.nextRefreshAt).toBeNull();
@@ -426,15 +339,8 @@ describe('Scheduled refresh', () => {
 
     it('leaves alone tokens that are not due: fresh, old but far from expiry, near expiry but younger than 24 h', async () => {
       const [fresh, oldFarFromEnd, youngNearEnd] = await connectMany(test, 3);
-      await test.sql(
-        "UPDATE connections SET token_issued_at = now() - interval '25 hours' WHERE ig_user_id = $1",
-        [oldFarFromEnd],
-      );
-      await test.sql(
-        "UPDATE connections SET expires_at = now() + interval '3 days' WHERE ig_user_id = $1",
-        [youngNearEnd],
-      );
-      test.emulator.advanceClock(25 * HOUR_MS);
+      await ageToken(test, oldFarFromEnd);
+      await bringEndNear(test, youngNearEnd);
       const ids = [fresh, oldFarFromEnd, youngNearEnd];
       const tokensBefore = await Promise.all(ids.map((igUserId) => revealToken(test, igUserId)));
       const connectionsBefore = await Promise.all(
@@ -458,17 +364,14 @@ describe('Scheduled refresh', () => {
       const [refreshed, invalid, expired] = await connectMany(test, 3);
       await makeDue(test, [refreshed, invalid, expired]);
       test.emulator.revokeAccount(invalid);
-      await test.sql(
-        "UPDATE connections SET expires_at = now() - interval '1 second' WHERE ig_user_id = $1",
-        [expired],
-      );
+      await expireToken(test, expired);
 
       expect(await sweep(test)).toMatchObject({ expired: 1, refreshed: 1, failed: 1 });
 
       expect((await getConnection(test, invalid)).status).toBe('invalid');
       expect((await getConnection(test, expired)).status).toBe('expired');
       expect((await getConnection(test, refreshed)).lastRefreshedAt).not.toBeNull();
-      expect(await test.sql('SELECT id FROM webhook_events')).toEqual([]);
+      expect(await allEvents(test)).toEqual([]);
     });
   });
 });

@@ -6,7 +6,8 @@ import request from 'supertest';
 import { createApp } from '../src/app.setup.js';
 import { ConfigError } from '../src/config/config.error.js';
 import { type Runtime, startRuntime } from '../src/runtime.js';
-import { bearer, callbackPath, consent } from './support/test-app.js';
+import { callbackPath, consent } from './support/oauth.js';
+import { bearer } from './support/test-app.js';
 import { createTestDatabase, type TestDatabase } from './support/test-database.js';
 
 const quiet = (): void => undefined;

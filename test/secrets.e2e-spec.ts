@@ -1,32 +1,6 @@
-import {
-  API_KEY,
-  bearer,
-  callbackPath,
-  consent,
-  useTestApp,
-  type TestApp,
-} from './support/test-app.js';
-
-/** Every text column and every log line, as one haystack to search for secrets. */
-async function databaseDump(test: TestApp): Promise<string> {
-  const tables = await test.sql<{ table_name: string }>(
-    `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'`,
-  );
-  const parts: string[] = [];
-  for (const { table_name } of tables) {
-    const rows = await test.sql(`SELECT * FROM "${table_name}"`);
-    for (const row of rows) {
-      for (const value of Object.values(row)) {
-        parts.push(
-          Buffer.isBuffer(value)
-            ? `${value.toString('latin1')} ${value.toString('hex')}`
-            : JSON.stringify(value),
-        );
-      }
-    }
-  }
-  return parts.join('\n');
-}
+import { callbackPath, consent } from './support/oauth.js';
+import { API_KEY, bearer, useTestApp } from './support/test-app.js';
+import { everythingStored } from './support/whole-database.js';
 
 describe('secrets', () => {
   const test = useTestApp();
@@ -67,7 +41,7 @@ describe('secrets', () => {
     for (const value of Object.values(secrets)) {
       expect(value.length).toBeGreaterThan(10);
     }
-    const dump = await databaseDump(test);
+    const dump = await everythingStored(test);
     const logs = test.logs.join('\n');
     expect(logs).toContain('instagram call');
     expect(dump).toContain(igUserId);

@@ -1,7 +1,7 @@
-import { RefreshSweeper } from '../src/tokens/refresh.sweeper.js';
-import { TokenRefresher } from '../src/tokens/token-refresher.js';
-import { TokensRepository } from '../src/tokens/tokens.repository.js';
-import { API_KEY, connectAccount, startTestApp, type TestApp } from './support/test-app.js';
+import { heldLeases, makeDue } from './support/connections.js';
+import { connectAccount } from './support/oauth.js';
+import { claimDueAs, leaseOwnerOf, sweep as sweepOnce } from './support/refresh.js';
+import { API_KEY, listenOnLoopback, startTestApp, type TestApp } from './support/test-app.js';
 
 describe('graceful shutdown', () => {
   let test: TestApp;
@@ -9,9 +9,7 @@ describe('graceful shutdown', () => {
 
   beforeAll(async () => {
     test = await startTestApp();
-    await test.app.listen({ port: 0, host: '127.0.0.1' });
-    const address = test.app.getHttpServer().address();
-    baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    baseUrl = await listenOnLoopback(test);
   });
 
   afterAll(async () => {
@@ -21,12 +19,7 @@ describe('graceful shutdown', () => {
   it('finishes every accepted request and a running sweep, hands back its leases, then refuses new ones', async () => {
     const { igUserId } = await connectAccount(test);
     const due = await connectAccount(test);
-    await test.sql(
-      `UPDATE connections SET token_issued_at = now() - interval '25 hours',
-         next_refresh_at = now() - interval '1 second' WHERE ig_user_id = $1`,
-      [due.igUserId],
-    );
-    test.emulator.advanceClock(25 * 60 * 60 * 1000);
+    await makeDue(test, [due.igUserId]);
     test.emulator.injectFault({ operation: 'me', kind: 'delay', ms: 800 }, 8);
     test.emulator.injectFault({ operation: 'refresh', kind: 'delay', ms: 800 });
 
@@ -35,18 +28,14 @@ describe('graceful shutdown', () => {
         headers: { authorization: `Bearer ${API_KEY.usersRead}` },
       }).then((response) => response.status),
     );
-    const sweep = test.app.get(RefreshSweeper).sweepOnce();
+    const sweep = sweepOnce(test);
     await new Promise((resolve) => setTimeout(resolve, 300));
 
     // A row claimed by this replica but not being worked on, as after a cut-short batch.
     const idle = await connectAccount(test);
-    await test.sql(
-      `UPDATE connections SET token_issued_at = now() - interval '25 hours',
-         next_refresh_at = now() - interval '1 second' WHERE ig_user_id = $1`,
-      [idle.igUserId],
-    );
-    const owner = test.app.get(TokenRefresher).owner;
-    const claimed = await test.app.get(TokensRepository).claimDueForRefresh(owner, 60_000, 10);
+    await makeDue(test, [idle.igUserId]);
+    const owner = leaseOwnerOf(test);
+    const claimed = await claimDueAs(test, owner, 60_000, 10);
     expect(claimed.map((row) => row.igUserId)).toEqual([idle.igUserId]);
 
     const closing = test.app.close();
@@ -60,9 +49,6 @@ describe('graceful shutdown', () => {
     expect(await Promise.all(inFlight)).toEqual(Array(8).fill(200));
     expect(await sweep).toMatchObject({ refreshed: 1, failed: 0 });
     expect(['refused', 503]).toContain(late);
-    const leased = await test.sql(
-      `SELECT ig_user_id FROM connections WHERE lease_owner IS NOT NULL`,
-    );
-    expect(leased).toEqual([]);
+    expect(await heldLeases(test)).toEqual([]);
   });
 });

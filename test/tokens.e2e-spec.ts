@@ -1,7 +1,23 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
 import type { EmulatorFault } from '../src/emulator/instagram-emulator.js';
-import { API_KEY, bearer, connectAccount, useTestApp } from './support/test-app.js';
+import { anIsoDate, expectProblem, ISO_DATE } from './support/assertions.js';
+import {
+  ageToken,
+  allConnectionIds,
+  connectionRow,
+  type ConnectionRow,
+  countConnections,
+  countHoldingCiphertext,
+  expireToken,
+  markInvalid,
+  moveSealedToken,
+  revealAudit,
+  setTokenKeyId,
+} from './support/connections.js';
+import { connectAccount } from './support/oauth.js';
+import { API_KEY, bearer, useTestApp } from './support/test-app.js';
+import { getConnection, revealToken } from './support/vault-api.js';
 
 const CONNECTION_KEYS = [
   'igUserId',
@@ -22,12 +38,6 @@ const CONNECTION_KEYS = [
 
 const HOUR_MS = 60 * 60 * 1000;
 const DAY_MS = 24 * HOUR_MS;
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
-
-function expectProblem(response: Response, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
-  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
-}
 
 function uniqueOwner(label: string): string {
   return `${label}-${randomBytes(6).toString('hex')}`;
@@ -40,44 +50,15 @@ function uniqueUsername(): string {
 describe('Token vault', () => {
   const test = useTestApp();
 
-  async function reveal(igUserId: string): Promise<string> {
-    const response = await test.http
-      .get(`/tokens/${igUserId}/access-token`)
-      .set(bearer(API_KEY.tokensReveal))
-      .expect(200);
-    return response.body.accessToken as string;
-  }
+  const reveal = (igUserId: string): Promise<string> => revealToken(test, igUserId);
 
-  async function storedRow(igUserId: string): Promise<{
-    status: string;
-    token_ciphertext: Buffer;
-    token_issued_at: Date;
-  }> {
-    const [row] = await test.sql<{
-      status: string;
-      token_ciphertext: Buffer;
-      token_issued_at: Date;
-    }>('SELECT status, token_ciphertext, token_issued_at FROM connections WHERE ig_user_id = $1', [
-      igUserId,
-    ]);
-    return row;
-  }
-
-  async function revealAudit(igUserId: string): Promise<string[]> {
-    const rows = await test.sql<{ api_key_name: string }>(
-      'SELECT api_key_name FROM token_reveals WHERE ig_user_id = $1 ORDER BY id',
-      [igUserId],
-    );
-    return rows.map((row) => row.api_key_name);
-  }
-
-  /** Ages the stored token past Instagram's 24 h refresh floor, on both our clock and Instagram's. */
-  async function makeTokenOld(igUserId: string): Promise<void> {
-    await test.sql(
-      "UPDATE connections SET token_issued_at = now() - interval '25 hours' WHERE ig_user_id = $1",
-      [igUserId],
-    );
-    test.emulator.advanceClock(25 * HOUR_MS);
+  /** The stored row of a connection the test made. */
+  async function storedRow(
+    igUserId: string,
+  ): Promise<ConnectionRow & { token_ciphertext: Buffer; token_issued_at: Date }> {
+    const row = await connectionRow(test, igUserId);
+    expect(row).toBeDefined();
+    return row as ConnectionRow & { token_ciphertext: Buffer; token_issued_at: Date };
   }
 
   describe('GET /tokens/:igUserId', () => {
@@ -99,14 +80,14 @@ describe('Token vault', () => {
         scopes: ['instagram_business_basic'],
         tokenKind: 'long_lived',
         status: 'active',
-        expiresAt: expect.stringMatching(ISO_DATE),
+        expiresAt: anIsoDate(),
         lastRefreshedAt: null,
-        nextRefreshAt: expect.stringMatching(ISO_DATE),
+        nextRefreshAt: anIsoDate(),
         refreshAttempts: 0,
         lastRefreshError: null,
         lastRefreshErrorAt: null,
-        createdAt: expect.stringMatching(ISO_DATE),
-        updatedAt: expect.stringMatching(ISO_DATE),
+        createdAt: anIsoDate(),
+        updatedAt: anIsoDate(),
       });
       // The sweep refreshes it seven days (REFRESH_AHEAD_SECONDS) before it ends.
       expect(
@@ -171,9 +152,7 @@ describe('Token vault', () => {
         idsB.push((await connectAccount(test, { ownerId: ownerB })).igUserId);
       }
       invalidId = idsA[1];
-      await test.sql("UPDATE connections SET status = 'invalid' WHERE ig_user_id = $1", [
-        invalidId,
-      ]);
+      await markInvalid(test, invalidId);
     });
 
     async function list(query: Record<string, string | number>): Promise<Response> {
@@ -220,11 +199,7 @@ describe('Token vault', () => {
     });
 
     it('walks every connection exactly once, two at a time, through nextCursor', async () => {
-      const expected = (
-        await test.sql<{ ig_user_id: string }>(
-          'SELECT ig_user_id FROM connections ORDER BY ig_user_id',
-        )
-      ).map((row) => row.ig_user_id);
+      const expected = await allConnectionIds(test);
       expect(expected.length).toBeGreaterThanOrEqual(5);
 
       const seen: string[] = [];
@@ -298,6 +273,27 @@ describe('Token vault', () => {
         'forbidden',
       );
     });
+
+    it('lists a lapsed active connection under expired, not active', async () => {
+      const ownerId = `lapsed-${Date.now()}`;
+      const { igUserId } = await connectAccount(test, { ownerId });
+      await expireToken(test, igUserId);
+      const active = await test.http
+        .get(`/tokens?status=active&ownerId=${ownerId}`)
+        .set(bearer(API_KEY.tokensRead))
+        .expect(200);
+      expect(active.body.items).toEqual([]);
+      const expired = await test.http
+        .get(`/tokens?status=expired&ownerId=${ownerId}`)
+        .set(bearer(API_KEY.tokensRead))
+        .expect(200);
+      expect(
+        expired.body.items.map((item: { igUserId: string; status: string }) => [
+          item.igUserId,
+          item.status,
+        ]),
+      ).toEqual([[igUserId, 'expired']]);
+    });
   });
 
   describe('GET /tokens/:igUserId/access-token', () => {
@@ -326,14 +322,14 @@ describe('Token vault', () => {
       expect(test.emulator.inspectToken(accessToken)?.issuedAt).toBeGreaterThanOrEqual(
         test.emulator.inspectToken(shortLivedToken)?.issuedAt as number,
       );
-      expect(await revealAudit(igUserId)).toEqual(['revealer']);
+      expect(await revealAudit(test, igUserId)).toEqual(['revealer']);
 
       const second = await test.http
         .get(`/tokens/${igUserId}/access-token`)
         .set(bearer(API_KEY.tokensReveal))
         .expect(200);
       expect(second.body.accessToken).toBe(accessToken);
-      expect(await revealAudit(igUserId)).toEqual(['revealer', 'revealer']);
+      expect(await revealAudit(test, igUserId)).toEqual(['revealer', 'revealer']);
     });
 
     it('answers 403 to a tokens.read key and audits nothing', async () => {
@@ -343,7 +339,7 @@ describe('Token vault', () => {
         .set(bearer(API_KEY.tokensRead));
       expectProblem(response, 403, 'forbidden');
       expect(response.text).not.toMatch(/IGAA/);
-      expect(await revealAudit(igUserId)).toEqual([]);
+      expect(await revealAudit(test, igUserId)).toEqual([]);
     });
 
     it('answers 404 connection_not_found for an unknown id', async () => {
@@ -355,7 +351,7 @@ describe('Token vault', () => {
 
     it('refuses to reveal the token of an invalid connection with 409 connection_not_active', async () => {
       const { igUserId } = await connectAccount(test);
-      await test.sql("UPDATE connections SET status = 'invalid' WHERE ig_user_id = $1", [igUserId]);
+      await markInvalid(test, igUserId);
 
       const response = await test.http
         .get(`/tokens/${igUserId}/access-token`)
@@ -363,15 +359,12 @@ describe('Token vault', () => {
 
       expectProblem(response, 409, 'connection_not_active');
       expect(response.text).not.toMatch(/IGAA/);
-      expect(await revealAudit(igUserId)).toEqual([]);
+      expect(await revealAudit(test, igUserId)).toEqual([]);
     });
 
     it('refuses a token past its expiry with 409 and stores the connection as expired', async () => {
       const { igUserId } = await connectAccount(test);
-      await test.sql(
-        "UPDATE connections SET expires_at = now() - interval '1 minute' WHERE ig_user_id = $1",
-        [igUserId],
-      );
+      await expireToken(test, igUserId);
 
       const response = await test.http
         .get(`/tokens/${igUserId}/access-token`)
@@ -380,19 +373,13 @@ describe('Token vault', () => {
       expectProblem(response, 409, 'connection_not_active');
       expect(response.text).not.toMatch(/IGAA/);
       expect((await storedRow(igUserId)).status).toBe('expired');
-      const connection = await test.http
-        .get(`/tokens/${igUserId}`)
-        .set(bearer(API_KEY.tokensRead))
-        .expect(200);
-      expect(connection.body.status).toBe('expired');
+      expect((await getConnection(test, igUserId)).status).toBe('expired');
     });
 
     it('answers 500 encryption_key_missing when the token was sealed under a key no longer configured', async () => {
       const { igUserId } = await connectAccount(test);
       const accessToken = await reveal(igUserId);
-      await test.sql("UPDATE connections SET token_key_id = 'gone' WHERE ig_user_id = $1", [
-        igUserId,
-      ]);
+      await setTokenKeyId(test, igUserId, 'gone');
 
       const response = await test.http
         .get(`/tokens/${igUserId}/access-token`)
@@ -408,12 +395,7 @@ describe('Token vault', () => {
       const target = await connectAccount(test);
       const donorToken = await reveal(donor.igUserId);
       const targetToken = await reveal(target.igUserId);
-      await test.sql(
-        `UPDATE connections SET token_ciphertext = (SELECT token_ciphertext FROM connections WHERE ig_user_id = $1),
-                                token_key_id = (SELECT token_key_id FROM connections WHERE ig_user_id = $1)
-         WHERE ig_user_id = $2`,
-        [donor.igUserId, target.igUserId],
-      );
+      await moveSealedToken(test, donor.igUserId, target.igUserId);
 
       const response = await test.http
         .get(`/tokens/${target.igUserId}/access-token`)
@@ -450,7 +432,7 @@ describe('Token vault', () => {
     it('renews a long-lived token at least 24 hours old and stores the new one', async () => {
       const { igUserId } = await connectAccount(test);
       const oldToken = await reveal(igUserId);
-      await makeTokenOld(igUserId);
+      await ageToken(test, igUserId);
       test.emulator.resetCalls();
 
       const response = await test.http
@@ -486,7 +468,7 @@ describe('Token vault', () => {
 
     it('marks the connection invalid when Instagram rejects the token, then stops calling Instagram', async () => {
       const { igUserId } = await connectAccount(test);
-      await makeTokenOld(igUserId);
+      await ageToken(test, igUserId);
       test.emulator.revokeAccount(igUserId);
       test.emulator.resetCalls();
 
@@ -497,11 +479,7 @@ describe('Token vault', () => {
       expectProblem(rejected, 409, 'instagram_token_invalid');
       expect(rejected.text).not.toMatch(/IGAA/);
       expect(test.emulator.calls.map((call) => call.operation)).toEqual(['refresh']);
-      const connection = await test.http
-        .get(`/tokens/${igUserId}`)
-        .set(bearer(API_KEY.tokensRead))
-        .expect(200);
-      expect(connection.body.status).toBe('invalid');
+      expect((await getConnection(test, igUserId)).status).toBe('invalid');
 
       test.emulator.resetCalls();
       const again = await test.http
@@ -524,7 +502,7 @@ describe('Token vault', () => {
       async (_name, status, code, fault) => {
         const { igUserId } = await connectAccount(test);
         const tokenBefore = await reveal(igUserId);
-        await makeTokenOld(igUserId);
+        await ageToken(test, igUserId);
         const before = await storedRow(igUserId);
         test.emulator.injectFault(fault);
 
@@ -558,6 +536,21 @@ describe('Token vault', () => {
       expectProblem(response, 403, 'forbidden');
       expect(test.emulator.calls).toHaveLength(0);
     });
+
+    it('lets one of two simultaneous refreshes call Instagram and answers the other refresh_in_progress', async () => {
+      const { igUserId } = await connectAccount(test);
+      await ageToken(test, igUserId);
+      test.emulator.injectFault({ operation: 'refresh', kind: 'delay', ms: 300 });
+      test.emulator.resetCalls();
+      const [first, second] = await Promise.all([
+        test.http.post(`/tokens/${igUserId}/refresh`).set(bearer(API_KEY.tokensWrite)),
+        test.http.post(`/tokens/${igUserId}/refresh`).set(bearer(API_KEY.tokensWrite)),
+      ]);
+      expect([first.status, second.status].sort()).toEqual([200, 409]);
+      const refused = first.status === 409 ? first : second;
+      expect(refused.body.code).toBe('refresh_in_progress');
+      expect(test.emulator.calls.filter((call) => call.operation === 'refresh')).toHaveLength(1);
+    });
   });
 
   describe('DELETE /tokens/:igUserId', () => {
@@ -576,16 +569,8 @@ describe('Token vault', () => {
         404,
         'connection_not_found',
       );
-      const [byId] = await test.sql<{ count: string }>(
-        'SELECT count(*) FROM connections WHERE ig_user_id = $1',
-        [igUserId],
-      );
-      expect(Number(byId.count)).toBe(0);
-      const [byCiphertext] = await test.sql<{ count: string }>(
-        'SELECT count(*) FROM connections WHERE token_ciphertext = $1',
-        [ciphertext],
-      );
-      expect(Number(byCiphertext.count)).toBe(0);
+      expect(await countConnections(test, igUserId)).toBe(0);
+      expect(await countHoldingCiphertext(test, ciphertext)).toBe(0);
     });
 
     it('answers 404 connection_not_found to a second delete', async () => {
@@ -605,86 +590,13 @@ describe('Token vault', () => {
         .set(bearer(API_KEY.tokensRead));
 
       expectProblem(response, 403, 'forbidden');
-      const [row] = await test.sql<{ count: string }>(
-        'SELECT count(*) FROM connections WHERE ig_user_id = $1 AND token_ciphertext IS NOT NULL',
-        [igUserId],
-      );
-      expect(Number(row.count)).toBe(1);
+      expect(await countConnections(test, igUserId)).toBe(1);
+      expect((await connectionRow(test, igUserId))?.token_ciphertext).toBeInstanceOf(Buffer);
     });
 
     it('refuses an id that is not digits with 400 validation_failed', async () => {
       const response = await test.http.delete('/tokens/12ab').set(bearer(API_KEY.tokensWrite));
       expectProblem(response, 400, 'validation_failed');
     });
-  });
-});
-
-describe('Token vault under concurrency', () => {
-  const test = useTestApp();
-
-  it('lets one of two simultaneous refreshes call Instagram and answers the other refresh_in_progress', async () => {
-    const { igUserId } = await connectAccount(test);
-    await test.sql(
-      "UPDATE connections SET token_issued_at = now() - interval '25 hours' WHERE ig_user_id = $1",
-      [igUserId],
-    );
-    test.emulator.advanceClock(25 * 60 * 60 * 1000);
-    test.emulator.injectFault({ operation: 'refresh', kind: 'delay', ms: 300 });
-    test.emulator.resetCalls();
-    const [first, second] = await Promise.all([
-      test.http.post(`/tokens/${igUserId}/refresh`).set(bearer(API_KEY.tokensWrite)),
-      test.http.post(`/tokens/${igUserId}/refresh`).set(bearer(API_KEY.tokensWrite)),
-    ]);
-    expect([first.status, second.status].sort()).toEqual([200, 409]);
-    const refused = first.status === 409 ? first : second;
-    expect(refused.body.code).toBe('refresh_in_progress');
-    expect(test.emulator.calls.filter((call) => call.operation === 'refresh')).toHaveLength(1);
-  });
-
-  it('lists a lapsed active connection under expired, not active', async () => {
-    const ownerId = `lapsed-${Date.now()}`;
-    const { igUserId } = await connectAccount(test, { ownerId });
-    await test.sql(
-      "UPDATE connections SET expires_at = now() - interval '1 minute' WHERE ig_user_id = $1",
-      [igUserId],
-    );
-    const active = await test.http
-      .get(`/tokens?status=active&ownerId=${ownerId}`)
-      .set(bearer(API_KEY.tokensRead))
-      .expect(200);
-    expect(active.body.items).toEqual([]);
-    const expired = await test.http
-      .get(`/tokens?status=expired&ownerId=${ownerId}`)
-      .set(bearer(API_KEY.tokensRead))
-      .expect(200);
-    expect(
-      expired.body.items.map((item: { igUserId: string; status: string }) => [
-        item.igUserId,
-        item.status,
-      ]),
-    ).toEqual([[igUserId, 'expired']]);
-  });
-
-  it('keeps a re-consented connection active when a 190 for its old token arrives late', async () => {
-    const account = test.emulator.createAccount();
-    const { igUserId } = await connectAccount(test, { username: account.username });
-    test.emulator.revokeAccount(account.userId);
-    test.emulator.injectFault({ operation: 'me', kind: 'delay', ms: 1000 });
-    // supertest sends on then(); start the read now, before the re-consent.
-    const staleRead = test.http
-      .get(`/users/${igUserId}`)
-      .set(bearer(API_KEY.usersRead))
-      .then((response) => response);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    await connectAccount(test, { username: account.username });
-
-    const response = await staleRead;
-    expect(response.status).toBe(409);
-    expect(response.body.code).toBe('instagram_token_invalid');
-    const connection = await test.http
-      .get(`/tokens/${igUserId}`)
-      .set(bearer(API_KEY.tokensRead))
-      .expect(200);
-    expect(connection.body.status).toBe('active');
   });
 });

@@ -1,44 +1,21 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import type { Response } from 'supertest';
-import { signRequest } from '../src/meta/signed-request.js';
 import type { WebhookEventType } from '../src/webhooks/webhook-event.js';
 import { verifyWebhookSignature } from '../src/webhooks/webhook-signature.js';
-import {
-  API_KEY,
-  bearer,
-  connectAccount,
-  startTestApp,
-  type TestApp,
-  useTestApp,
-} from './support/test-app.js';
-import { waitFor } from './support/wait-for.js';
-import { type Delivery, Receiver } from './support/webhook-receiver.js';
+import { expectProblem, ISO_DATE } from './support/assertions.js';
+import { countConnections } from './support/connections.js';
+import { signedRequestFor } from './support/meta.js';
+import { connectAccount } from './support/oauth.js';
+import { allEvents, eventRows, makeEventsDueNow } from './support/outbox.js';
+import { API_KEY, bearer, startTestApp, type TestApp, useTestApp } from './support/test-app.js';
+import { getConnection, revealToken } from './support/vault-api.js';
+import { sleep, waitFor } from './support/wait.js';
+import { type Delivery, WebhookReceiver } from './support/webhook-receiver.js';
 
-const ISO_DATE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 /** How long to keep listening for duplicates once an event arrived: two more polls. */
 const DUPLICATE_WAIT_MS = 2_000;
 
-interface EventRow {
-  id: string;
-  type: WebhookEventType;
-  attempts: number;
-  last_error: string | null;
-  delivered_at: Date | null;
-  lease_owner: string | null;
-  /** next_attempt_at > now() on the database's clock. */
-  due_later: boolean;
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function expectProblem(response: Response, status: number, code: string): void {
-  expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
-}
-
-function webhookEnv(receiver: Receiver, secret: string): Record<string, string> {
+function webhookEnv(receiver: WebhookReceiver, secret: string): Record<string, string> {
   return { WEBHOOK_URL: receiver.url, WEBHOOK_SECRET: secret };
 }
 
@@ -46,45 +23,9 @@ function newSecret(): string {
   return `whsec_${randomBytes(16).toString('hex')}`;
 }
 
-async function eventRows(test: TestApp, igUserId: string): Promise<EventRow[]> {
-  return test.sql<EventRow>(
-    `SELECT id::text AS id, type, attempts, last_error, delivered_at, lease_owner,
-            next_attempt_at > now() AS due_later
-     FROM webhook_events
-     WHERE payload -> 'data' -> 'connection' ->> 'igUserId' = $1
-     ORDER BY created_at, type`,
-    [igUserId],
-  );
-}
-
-async function revealToken(test: TestApp, igUserId: string): Promise<string> {
-  const response = await test.http
-    .get(`/tokens/${igUserId}/access-token`)
-    .set(bearer(API_KEY.tokensReveal))
-    .expect(200);
-  return response.body.accessToken as string;
-}
-
-async function getConnection(test: TestApp, igUserId: string): Promise<Record<string, unknown>> {
-  const response = await test.http
-    .get(`/tokens/${igUserId}`)
-    .set(bearer(API_KEY.tokensRead))
-    .expect(200);
-  return response.body as Record<string, unknown>;
-}
-
-/** Makes every undelivered event of these connections due now, as if its back-off had passed. */
-async function makeDueNow(test: TestApp, igUserIds: string[]): Promise<void> {
-  await test.sql(
-    `UPDATE webhook_events SET next_attempt_at = now() - interval '1 second'
-     WHERE delivered_at IS NULL AND payload -> 'data' -> 'connection' ->> 'igUserId' = ANY($1)`,
-    [igUserIds],
-  );
-}
-
 describe('Webhooks to callers', () => {
   describe('with a receiver that accepts them', () => {
-    const receiver = new Receiver();
+    const receiver = new WebhookReceiver();
     const secret = newSecret();
     let test: TestApp;
 
@@ -196,11 +137,7 @@ describe('Webhooks to callers', () => {
       // Already there when DELETE answers, exactly once, next to the vanished connection.
       const rows = await eventRows(test, igUserId);
       expect(rows.filter((row) => row.type === 'connection.deleted')).toHaveLength(1);
-      const [connections] = await test.sql<{ count: string }>(
-        'SELECT count(*) FROM connections WHERE ig_user_id = $1',
-        [igUserId],
-      );
-      expect(Number(connections.count)).toBe(0);
+      expect(await countConnections(test, igUserId)).toBe(0);
     });
 
     it('writes no event for a delete that finds no connection', async () => {
@@ -217,10 +154,7 @@ describe('Webhooks to callers', () => {
     it("sends connection.revoked when Meta's deauthorize callback names the account", async () => {
       const { igUserId } = await connectAccount(test);
       const token = await revealToken(test, igUserId);
-      const signed = signRequest(
-        { algorithm: 'HMAC-SHA256', issued_at: Math.floor(Date.now() / 1000), user_id: igUserId },
-        test.appSecret,
-      );
+      const signed = signedRequestFor(igUserId, test.appSecret);
 
       await test.http
         .post('/auth/instagram/deauthorize')
@@ -271,16 +205,18 @@ describe('Webhooks to callers', () => {
       for (const delivery of receiver.deliveries) {
         expectSignedEvent(delivery);
       }
-      const rows = await test.sql<{ id: string; delivered_at: Date | null }>(
-        'SELECT id::text AS id, delivered_at FROM webhook_events',
-      );
+      const rows = await allEvents(test);
       expect(rows.map((row) => row.id).sort()).toEqual([...received].sort());
       expect(rows.filter((row) => row.delivered_at === null)).toEqual([]);
     });
   });
 
   describe.each<
-    [string, (receiver: Receiver) => Promise<void>, (receiver: Receiver) => Promise<void>]
+    [
+      string,
+      (receiver: WebhookReceiver) => Promise<void>,
+      (receiver: WebhookReceiver) => Promise<void>,
+    ]
   >([
     [
       'answers 500',
@@ -302,7 +238,7 @@ describe('Webhooks to callers', () => {
       (receiver) => receiver.start(),
     ],
   ])('when the receiver %s', (mode, breakReceiver, recover) => {
-    const receiver = new Receiver();
+    const receiver = new WebhookReceiver();
     const secret = newSecret();
     let test: TestApp;
 
@@ -342,16 +278,14 @@ describe('Webhooks to callers', () => {
         expect(receiver.deliveries).toEqual([]);
       }
       // Backed off: the next try is seconds away, not the next poll.
-      const [{ soonest }] = await test.sql<{ soonest: number }>(
-        `SELECT EXTRACT(EPOCH FROM min(next_attempt_at) - now())::float AS soonest
-         FROM webhook_events WHERE payload -> 'data' -> 'connection' ->> 'igUserId' = $1`,
-        [igUserId],
+      const soonest = Math.min(
+        ...(await eventRows(test, igUserId)).map((row) => row.next_attempt_in),
       );
       expect(soonest).toBeGreaterThan(1);
       expect(receiver.acceptedFor(igUserId)).toEqual([]);
 
       await recover(receiver);
-      await makeDueNow(test, [igUserId]);
+      await makeEventsDueNow(test, [igUserId]);
 
       const delivered = await waitFor('every event delivered', async () => {
         const rows = await eventRows(test, igUserId);
@@ -376,7 +310,7 @@ describe('Webhooks to callers', () => {
 
   describe('across a restart', () => {
     it('loses no event: another replica delivers what the stopped one could not', async () => {
-      const receiver = new Receiver();
+      const receiver = new WebhookReceiver();
       const secret = newSecret();
       await receiver.start();
       await receiver.stop();
@@ -403,7 +337,7 @@ describe('Webhooks to callers', () => {
         await receiver.start();
         const second = await startTestApp(webhookEnv(receiver, secret), { peer: holder });
         replicas.push(second);
-        await makeDueNow(holder, ids);
+        await makeEventsDueNow(holder, ids);
 
         await waitFor('every event delivered after the restart', async () => {
           const rows = (await Promise.all(ids.map((id) => eventRows(holder, id)))).flat();
@@ -436,8 +370,7 @@ describe('Webhooks to callers', () => {
       const { igUserId } = await connectAccount(test);
       await test.http.delete(`/tokens/${igUserId}`).set(bearer(API_KEY.tokensWrite)).expect(204);
 
-      const [row] = await test.sql<{ count: string }>('SELECT count(*) FROM webhook_events');
-      expect(Number(row.count)).toBe(0);
+      expect((await allEvents(test)).length).toBe(0);
     });
   });
 });

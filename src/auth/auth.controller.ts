@@ -35,7 +35,11 @@ export class AuthController {
   @Get('authorize')
   @Public()
   @PublicRateLimit()
-  @ApiOperation({ summary: "Send a browser to Instagram's authorization window" })
+  @ApiOperation({
+    summary: "Send a browser to Instagram's authorization window",
+    description:
+      'For a link or button in your app: redirects to Instagram with client_id, redirect_uri, scope, response_type=code and a fresh one-time state (10 minutes). The callback comes back to this service.',
+  })
   @ApiFoundResponse({ description: 'Redirect to Instagram with a fresh one-time state' })
   @ApiProblemResponse(400, 'return_to is not on an allowed origin')
   async startAuthorization(
@@ -54,11 +58,15 @@ export class AuthController {
     description:
       "Checks the state, exchanges the code, stores the token, then redirects to the flow's return URL with status=connected&ig_user_id=ID (or status=error&error=CODE; outcome parameters the return URL already had are replaced). Without a return URL it answers with the connection (or a problem), or, to a browser (Accept: text/html), a small page naming the account and nothing else. A consent for an account connected under another owner changes nothing: owner_conflict (409).",
   })
-  @ApiQuery({ name: 'code', required: false })
-  @ApiQuery({ name: 'state', required: false })
-  @ApiQuery({ name: 'error', required: false })
-  @ApiQuery({ name: 'error_reason', required: false })
-  @ApiQuery({ name: 'error_description', required: false })
+  @ApiQuery({ name: 'code', required: false, description: 'The authorization code (on Allow)' })
+  @ApiQuery({ name: 'state', required: false, description: 'The one-time state of the flow' })
+  @ApiQuery({ name: 'error', required: false, description: "Instagram's error (on Deny)" })
+  @ApiQuery({ name: 'error_reason', required: false, description: "Instagram's reason code" })
+  @ApiQuery({
+    name: 'error_description',
+    required: false,
+    description: "Instagram's words for the error",
+  })
   @ApiFoundResponse({ description: "Redirect to the flow's return URL" })
   @ApiExtraModels(ConnectionDto)
   @ApiOkResponse({
@@ -104,7 +112,11 @@ export class AuthController {
 
   @Post('authorization-urls')
   @RequireScope('tokens.write')
-  @ApiOperation({ summary: 'Start a flow for a person your service sends to Instagram' })
+  @ApiOperation({
+    summary: 'Start a flow for a person your service sends to Instagram',
+    description:
+      'Answers the authorization URL to send the person to; the connection the flow creates carries ownerId, and the person comes back to returnTo with the outcome.',
+  })
   @ApiCreatedResponse({ description: 'The flow to send the person to', type: AuthorizationUrlDto })
   @ApiProblemResponse(400, 'The body is not valid, or returnTo is not allowed')
   async createAuthorizationUrl(
@@ -117,7 +129,11 @@ export class AuthController {
   @Post('token')
   @HttpCode(201)
   @RequireScope('tokens.write')
-  @ApiOperation({ summary: 'Exchange a code captured elsewhere and store the token' })
+  @ApiOperation({
+    summary: 'Exchange a code captured elsewhere and store the token',
+    description:
+      'For a code your own redirect received: exchanges it for a short-lived and then a long-lived token, stores it encrypted, and answers the connection.',
+  })
   @ApiCreatedResponse({ description: 'The stored connection', type: ConnectionDto })
   @ApiProblemResponse(400, 'Invalid body, or Instagram rejected the code')
   @ApiProblemResponse(409, 'owner_conflict: the account is connected under another owner')

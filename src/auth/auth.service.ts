@@ -1,8 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { AppError, ErrorCode } from '../common/app-error.js';
-import { asAppError } from '../common/instagram-problem.js';
+import { AppError, asAppError, ErrorCode } from '../common/app-error.js';
 import { redactUrl } from '../common/redact.js';
 import type { AppConfig, InstagramConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
@@ -13,7 +12,15 @@ import { OAuthStatesRepository } from './oauth-states.repository.js';
 import { checkReturnTo, withOutcome } from './return-url.js';
 
 const STATE_BYTES = 32;
-export const STATE_LIFETIME_MS = 10 * 60 * 1000;
+/** What a consent may take beyond INSTAGRAM_TIMEOUT_MS: our own database work. */
+const CONSENT_SLACK_MS = 1000;
+const STATE_LIFETIME_MS = 10 * 60 * 1000;
+
+interface ExchangeInput {
+  code: string;
+  redirectUri?: string;
+  ownerId?: string;
+}
 
 export interface StartedFlow {
   url: string;
@@ -80,7 +87,7 @@ export class AuthService {
    * outcome, failures included, goes back to the flow's return URL when it has one.
    */
   async completeCallback(params: CallbackParams): Promise<CallbackOutcome> {
-    const result = await this.callbackResult(params);
+    const result = await this.callbackResult(params, this.consentDeadline());
     if (result.returnTo === null) {
       return { redirectTo: null, connection: result.connection, error: result.error };
     }
@@ -91,7 +98,7 @@ export class AuthService {
     return { ...result, redirectTo: withOutcome(result.returnTo, outcome) };
   }
 
-  private async callbackResult(params: CallbackParams): Promise<CallbackResult> {
+  private async callbackResult(params: CallbackParams, deadline: number): Promise<CallbackResult> {
     if (params.state === undefined) {
       return {
         returnTo: null,
@@ -110,7 +117,10 @@ export class AuthService {
       return { returnTo, error: invalidState('was already used') };
     }
     if (consumed.outcome === 'expired') {
-      return { returnTo, error: invalidState('has expired (flows last 10 minutes)') };
+      return {
+        returnTo,
+        error: invalidState(`has expired (flows last ${STATE_LIFETIME_MS / 60_000} minutes)`),
+      };
     }
     if (params.error !== undefined) {
       return { returnTo, error: denied(params) };
@@ -122,11 +132,14 @@ export class AuthService {
       };
     }
     try {
-      const connection = await this.exchangeCode({
-        code: params.code,
-        redirectUri: this.instagramConfig.redirectUri,
-        ownerId: ownerId ?? undefined,
-      });
+      const connection = await this.exchangeWithin(
+        {
+          code: params.code,
+          redirectUri: this.instagramConfig.redirectUri,
+          ownerId: ownerId ?? undefined,
+        },
+        deadline,
+      );
       return { returnTo, connection };
     } catch (error) {
       const appError = asAppError(error);
@@ -142,11 +155,19 @@ export class AuthService {
   }
 
   /** Exchanges a code for a short-lived token and stores (then upgrades) it. */
-  async exchangeCode(input: {
-    code: string;
-    redirectUri?: string;
-    ownerId?: string;
-  }): Promise<ConnectionRecord> {
+  exchangeCode(input: ExchangeInput): Promise<ConnectionRecord> {
+    return this.exchangeWithin(input, this.consentDeadline());
+  }
+
+  /**
+   * A consent answers within INSTAGRAM_TIMEOUT_MS plus a second, however slow Instagram is:
+   * the code exchange gets the budget first, the long-lived upgrade what is left.
+   */
+  private consentDeadline(): number {
+    return Date.now() + this.instagramConfig.timeoutMs + CONSENT_SLACK_MS;
+  }
+
+  private async exchangeWithin(input: ExchangeInput, deadline: number): Promise<ConnectionRecord> {
     const code = cleanAuthorizationCode(input.code);
     if (code.length === 0) {
       throw new AppError(ErrorCode.ValidationFailed, 'code is empty.');
@@ -154,11 +175,13 @@ export class AuthService {
     const token = await this.instagram.exchangeCode(
       code,
       input.redirectUri ?? this.instagramConfig.redirectUri,
+      { timeoutMs: Math.min(this.instagramConfig.timeoutMs, deadline - Date.now()) },
     );
     const connection = await this.tokens.connect({
       token,
       ownerId: input.ownerId,
       requestedScopes: this.instagramConfig.scopes,
+      deadline,
     });
     this.logger.log(
       {

@@ -112,3 +112,27 @@ export function problemTitle(code: ErrorCode): string {
 export function problemStatus(code: ErrorCode): number {
   return STATUS_AND_TITLE[code][0];
 }
+
+/**
+ * An error of a lower layer that knows its problem (the Instagram client's, for one): the
+ * filter asks it, so common/ needs to know no feature's error types.
+ */
+export interface ProblemSource {
+  toAppError(): AppError;
+}
+
+/** Any thrown value as an AppError when it is one of ours or knows its problem; else undefined. */
+export function asAppError(error: unknown): AppError | undefined {
+  if (error instanceof AppError) {
+    return error;
+  }
+  return isProblemSource(error) ? error.toAppError() : undefined;
+}
+
+function isProblemSource(error: unknown): error is ProblemSource {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    typeof (error as Partial<ProblemSource>).toAppError === 'function'
+  );
+}

@@ -1,7 +1,6 @@
 import { HttpException } from '@nestjs/common';
-import { AppError, ErrorCode, problemStatus, problemTitle } from './app-error.js';
 import { isDatabaseInputRejection, isDatabaseUnavailable } from '../database/database-errors.js';
-import { asAppError } from './instagram-problem.js';
+import { AppError, asAppError, ErrorCode, problemStatus, problemTitle } from './app-error.js';
 import { type Problem, problemType } from './problem.js';
 
 export interface MappedError {

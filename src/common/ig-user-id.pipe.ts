@@ -1,4 +1,6 @@
-import { Injectable, type PipeTransform } from '@nestjs/common';
+import { applyDecorators, Injectable, type PipeTransform } from '@nestjs/common';
+import { ApiParam } from '@nestjs/swagger';
+import { ApiProblemResponse } from './api-problem.decorator.js';
 import { isInstagramId, MAX_ID_DIGITS } from './instagram-id.js';
 import { AppError, ErrorCode } from './app-error.js';
 
@@ -14,4 +16,16 @@ export class IgUserIdPipe implements PipeTransform<string, string> {
     }
     return value;
   }
+}
+
+/** Documents the :igUserId path parameter IgUserIdPipe checks, and its refusal. */
+export function ApiIgUserIdParam(): MethodDecorator {
+  return applyDecorators(
+    ApiParam({
+      name: 'igUserId',
+      description: 'Instagram user id of the connection (digits)',
+      example: '17841400000000001',
+    }),
+    ApiProblemResponse(400, 'igUserId is not a string of digits'),
+  );
 }

@@ -1,20 +1,34 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ErrorCode } from './app-error.js';
 
-/** RFC 9457 problem details (application/problem+json). */
+@ApiSchema({ description: 'RFC 9457 problem details (application/problem+json), with our `code`.' })
 export class ProblemDto {
-  @ApiProperty({ example: 'urn:instagram-token-vault:problem:connection_not_found' })
+  @ApiProperty({
+    description: 'A URN naming the kind of problem; one per code.',
+    example: 'urn:instagram-token-vault:problem:connection_not_found',
+  })
   type!: string;
 
-  @ApiProperty({ example: 'No such connection' })
+  @ApiProperty({
+    description: "A short summary of the problem's kind, the same for every occurrence.",
+    example: 'No such connection',
+  })
   title!: string;
 
-  @ApiProperty({ example: 404 })
+  @ApiProperty({ description: 'The HTTP status of the answer.', example: 404 })
   status!: number;
 
-  @ApiProperty({ example: 'No connection for Instagram user 17841400000000001.' })
+  @ApiProperty({
+    description: 'What went wrong this time, for people (never a secret).',
+    example: 'No connection for Instagram user 17841400000000001.',
+  })
   detail!: string;
 
-  @ApiProperty({ enum: ErrorCode, enumName: 'ErrorCode', example: ErrorCode.ConnectionNotFound })
+  @ApiProperty({
+    description: 'The stable code to branch on; titles and details may change.',
+    enum: ErrorCode,
+    enumName: 'ErrorCode',
+    example: ErrorCode.ConnectionNotFound,
+  })
   code!: ErrorCode;
 }

@@ -71,6 +71,8 @@ export interface AppConfig {
   apiKeys: ApiKeyConfig[];
   auth: { returnToOrigins: string[] };
   refresh: RefreshConfig;
+  /** How long a successful user-node (or media) answer may be reused; 0: never. */
+  users: { cacheTtlMs: number };
   /** Requests per minute per client address on the browser and Meta routes; 0 turns it off. */
   rateLimit: { publicPerMinute: number };
   /** Unset when WEBHOOK_URL is. */

@@ -73,6 +73,7 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     apiKeys: parseApiKeys(read.required('API_KEYS', why)),
     auth: { returnToOrigins: read.list('AUTH_RETURN_TO_ORIGINS').map(parseOrigin) },
     refresh: parseRefresh(read),
+    users: { cacheTtlMs: read.integer('USERS_CACHE_TTL_MS', 0, 0, 86_400_000) },
     rateLimit: { publicPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 60, 0, 1000000) },
     webhook: parseWebhook(read),
     audit: { retentionDays: read.integer('AUDIT_RETENTION_DAYS', 400, 1, 36500) },

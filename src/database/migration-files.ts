@@ -1,19 +1,6 @@
-import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-/** The folder holding package.json, found from this file whether run from src/ or dist/. */
-export function projectRoot(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json'))) {
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new Error('package.json not found above the service code');
-    }
-    dir = parent;
-  }
-  return dir;
-}
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { projectRoot } from '../common/project-root.js';
 
 export function migrationsDir(): string {
   return join(projectRoot(), 'prisma', 'migrations');

@@ -4,6 +4,14 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { listMigrationNames } from './migration-files.js';
+import {
+  failedRows,
+  hasMigrationsTable,
+  live,
+  type MigrationRow,
+  readMigrationRows,
+  type RunQuery,
+} from './migration-status.js';
 
 // The lock id, table DDL, row bookkeeping and refusals follow Prisma's schema engine
 // (sql-schema-connector postgres flavour, apply_migrations.rs), so that `prisma migrate deploy`
@@ -31,28 +39,10 @@ export interface MigratorOptions {
   log?: (line: string) => void;
 }
 
-export interface MigrationStatus {
-  applied: string[];
-  /** Not applied yet; includes failed ones. */
-  pending: string[];
-  /** Started but neither finished nor rolled back: deploys refuse until resolved. */
-  failed: string[];
-}
-
 interface MigrationFile {
   name: string;
   sql: string;
   checksums: string[];
-}
-
-interface MigrationRow {
-  id: string;
-  checksum: string;
-  migration_name: string;
-  finished_at: Date | null;
-  rolled_back_at: Date | null;
-  started_at: Date;
-  logs: string | null;
 }
 
 export class Migrator {
@@ -68,7 +58,7 @@ export class Migrator {
       await this.lock(client);
       try {
         await this.initialize(client);
-        const rows = await this.readRows(client);
+        const rows = await readMigrationRows(runOn(client));
         assertNoFailedMigrations(rows);
         assertUnedited(migrations, rows);
         const done = new Set(live(rows).map((row) => row.migration_name));
@@ -85,23 +75,6 @@ export class Migrator {
           .catch(() => undefined);
       }
     });
-  }
-
-  async status(): Promise<MigrationStatus> {
-    const migrations = await this.readMigrations();
-    const rows = await this.withClient(async (client) =>
-      (await hasMigrationsTable(client)) ? this.readRows(client) : [],
-    );
-    const appliedSet = new Set(
-      live(rows)
-        .filter((row) => row.finished_at !== null)
-        .map((row) => row.migration_name),
-    );
-    return {
-      applied: [...appliedSet].sort(),
-      pending: migrations.map((m) => m.name).filter((name) => !appliedSet.has(name)),
-      failed: failedRows(rows).map((row) => row.migration_name),
-    };
   }
 
   private async withClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
@@ -135,7 +108,7 @@ export class Migrator {
   }
 
   private async initialize(client: pg.Client): Promise<void> {
-    if (await hasMigrationsTable(client)) {
+    if (await hasMigrationsTable(runOn(client))) {
       return;
     }
     const { rows } = await client.query<{ relname: string }>(
@@ -150,14 +123,6 @@ export class Migrator {
       );
     }
     await client.query(CREATE_TABLE);
-  }
-
-  private async readRows(client: pg.Client): Promise<MigrationRow[]> {
-    const { rows } = await client.query<MigrationRow>(
-      `SELECT id, checksum, migration_name, finished_at, rolled_back_at, started_at, logs
-       FROM _prisma_migrations ORDER BY started_at`,
-    );
-    return rows;
   }
 
   private async apply(client: pg.Client, migration: MigrationFile): Promise<void> {
@@ -217,15 +182,6 @@ export class Migrator {
   }
 }
 
-/** Rows Prisma counts: a migration marked rolled back is ignored and applied again. */
-function live(rows: MigrationRow[]): MigrationRow[] {
-  return rows.filter((row) => row.rolled_back_at === null);
-}
-
-function failedRows(rows: MigrationRow[]): MigrationRow[] {
-  return live(rows).filter((row) => row.finished_at === null);
-}
-
 function assertNoFailedMigrations(rows: MigrationRow[]): void {
   const failed = failedRows(rows);
   if (failed.length === 0) {
@@ -262,11 +218,8 @@ function checksums(sql: string): string[] {
   return [hash(sql), hash(sql.replaceAll('\r\n', '\n')), hash(sql.replaceAll('\n', '\r\n'))];
 }
 
-async function hasMigrationsTable(client: pg.Client): Promise<boolean> {
-  const { rows } = await client.query<{ found: boolean }>(
-    `SELECT to_regclass('_prisma_migrations') IS NOT NULL AS found`,
-  );
-  return rows[0]?.found ?? false;
+function runOn(client: pg.Client): RunQuery {
+  return async <T>(sql: string) => (await client.query(sql)).rows as T[];
 }
 
 function pgCode(error: unknown): string | undefined {

@@ -11,7 +11,7 @@ export type ExchangeResponseShape = 'flat' | 'data' | 'flat_permissions_array';
 
 export type EmulatorFault =
   | { operation: EmulatorOperation; kind: 'transient' }
-  | { operation: EmulatorOperation; kind: 'rate_limited' }
+  | ({ operation: EmulatorOperation; kind: 'rate_limited' } & EmulatorThrottle)
   | { operation: EmulatorOperation; kind: 'unavailable' }
   | { operation: EmulatorOperation; kind: 'delay'; ms: number }
   | { operation: EmulatorOperation; kind: 'drop' }
@@ -22,6 +22,32 @@ export type EmulatorFault =
       body: string;
       contentType?: string;
     };
+
+/**
+ * How a throttled answer looks. Code 4 limits the app (X-App-Usage at 100%); 17, 32, 613 and
+ * 80002 limit the account (X-Business-Use-Case-Usage keyed by its id, at 100%).
+ */
+export interface EmulatorThrottle {
+  /** Graph error code; 4 by default. */
+  code?: number;
+  /** HTTP status; 400 by default (Meta also answers 429). */
+  status?: number;
+  /** Sent as Retry-After when set. */
+  retryAfterSeconds?: number;
+  /** estimated_time_to_regain_access, in minutes, in the business use case header. */
+  regainMinutes?: number;
+}
+
+/** Usage headers sent with every graph answer (percent of each budget). */
+export interface EmulatorUsage {
+  app?: { callCount: number; totalTime?: number; totalCputime?: number };
+  account?: {
+    callCount: number;
+    totalTime?: number;
+    totalCputime?: number;
+    regainMinutes?: number;
+  };
+}
 
 export interface EmulatorAccount {
   /** The id the code exchange returns: an odd decimal above 2^53, so JSON.parse corrupts it. */

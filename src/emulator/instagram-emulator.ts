@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { checkAuthorizeRequest, showConsentPage, submitConsent } from './authorize.handler.js';
 import { exchangeCode } from './code-exchange.handler.js';
 import { parseFormBody, readBody } from './emulator.body.js';
-import { faultOutcome, FaultQueue } from './emulator.faults.js';
+import { accountUsageHeader, appUsageHeader, faultOutcome, FaultQueue } from './emulator.faults.js';
 import { graphError } from './emulator.responses.js';
 import { EmulatorStore, type EmulatorSnapshot } from './emulator.store.js';
 import type {
@@ -15,6 +15,7 @@ import type {
   EmulatorOperation,
   EmulatorResponse,
   EmulatorTokenState,
+  EmulatorUsage,
   ExchangeResponseShape,
 } from './emulator.types.js';
 import { exchangeForLongLived, refreshLongLived } from './long-lived.handler.js';
@@ -26,7 +27,9 @@ export type {
   EmulatorCall,
   EmulatorFault,
   EmulatorOperation,
+  EmulatorThrottle,
   EmulatorTokenState,
+  EmulatorUsage,
   ExchangeResponseShape,
 } from './emulator.types.js';
 
@@ -51,6 +54,8 @@ const VERSIONED_ME = /^\/v\d+\.\d+\/me$/;
 export class InstagramEmulator {
   /** Which success shape POST /oauth/access_token answers with. */
   exchangeShape: ExchangeResponseShape = 'flat';
+  /** Usage headers every graph answer carries (none by default, as a quiet app sees). */
+  usage: EmulatorUsage | undefined;
   /** Every request to the five operations, in the order they were answered. */
   readonly calls: EmulatorCall[] = [];
 
@@ -258,14 +263,18 @@ export class InstagramEmulator {
       request.socket.destroy();
       return;
     }
+    const accessToken = route.accessToken?.(input);
     const record = (status: number): void => {
-      const accessToken = route.accessToken?.(input);
       const call = { operation: route.operation, at, status };
       this.calls.push(accessToken ? { ...call, accessToken } : call);
     };
 
+    const account =
+      accessToken === undefined
+        ? undefined
+        : this.store.findAccount(this.store.findToken(accessToken)?.userId ?? '');
     const fault = this.faults.take(route.operation);
-    const outcome = fault && faultOutcome(fault);
+    const outcome = fault && faultOutcome(fault, { accountId: account?.professionalId });
     if (outcome?.kind === 'drop') {
       request.socket.destroy();
       record(0);
@@ -287,6 +296,9 @@ export class InstagramEmulator {
         reply = graphError('An unknown error has occurred.', { code: 1, status: 500 });
       }
     }
+    if (route.accessToken !== undefined && this.usage !== undefined) {
+      reply = { ...reply, headers: { ...usageHeaders(this.usage, account), ...reply.headers } };
+    }
     send(response, reply);
     record(reply.status);
   }
@@ -301,6 +313,23 @@ export class InstagramEmulator {
       this.pendingDelays.set(timer, resolve);
     });
   }
+}
+
+function usageHeaders(
+  usage: EmulatorUsage,
+  account: EmulatorAccount | undefined,
+): Record<string, string> {
+  const headers: Record<string, string> = {};
+  if (usage.app !== undefined) {
+    headers['x-app-usage'] = appUsageHeader(usage.app);
+  }
+  if (usage.account !== undefined && account !== undefined) {
+    headers['x-business-use-case-usage'] = accountUsageHeader(
+      account.professionalId,
+      usage.account,
+    );
+  }
+  return headers;
 }
 
 function send(response: ServerResponse, reply: EmulatorResponse): void {

@@ -12,14 +12,22 @@ export class HealthController {
   constructor(private readonly health: HealthService) {}
 
   @Get('live')
-  @ApiOperation({ summary: 'The process is up' })
+  @ApiOperation({
+    summary: 'The process is up',
+    description:
+      'Liveness: answers while the process serves HTTP; it asks nothing of the database.',
+  })
   @ApiOkResponse({ description: 'Healthy', type: HealthDto })
   getLiveness(): HealthDto {
     return { status: 'ok' };
   }
 
   @Get('ready')
-  @ApiOperation({ summary: 'The database is reachable and migrated' })
+  @ApiOperation({
+    summary: 'The database is reachable and migrated',
+    description:
+      'Readiness: 503 until the database answers and every migration shipped with this build is applied.',
+  })
   @ApiOkResponse({ description: 'Healthy', type: HealthDto })
   @ApiProblemResponse(503, 'The database is unreachable or not migrated')
   async getReadiness(): Promise<HealthDto> {

@@ -1,6 +1,7 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ description: 'A passing health check.' })
 export class HealthDto {
-  @ApiProperty({ example: 'ok' })
+  @ApiProperty({ description: 'Always `ok`; a failing check answers a problem.', example: 'ok' })
   status!: string;
 }

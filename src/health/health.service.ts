@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import { DatabasePool } from '../database/database-pool.js';
 import { listMigrationNames } from '../database/migration-files.js';
+import { type MigrationRow, migrationStatus } from '../database/migration-status.js';
 import { HealthRepository } from './health.repository.js';
 
 /** Readiness answers within a load balancer's patience even when the database hangs. */
@@ -21,14 +22,14 @@ export class HealthService {
     if (!this.database.available) {
       throw unreachable();
     }
-    let applied: Set<string>;
+    let history: MigrationRow[];
     try {
-      applied = await withinMs(this.repository.appliedMigrations(), READINESS_DATABASE_WAIT_MS);
+      history = await withinMs(this.repository.migrationHistory(), READINESS_DATABASE_WAIT_MS);
     } catch (error) {
       this.database.reportFailure(error);
       throw unreachable();
     }
-    const pending = this.expectedMigrations.filter((name) => !applied.has(name));
+    const { pending } = migrationStatus(this.expectedMigrations, history);
     if (pending.length > 0) {
       throw new AppError(ErrorCode.NotReady, `Migrations not applied: ${pending.join(', ')}.`, {
         extensions: { pendingMigrations: pending },

@@ -160,25 +160,38 @@ describe('mapErrorResponse', () => {
 });
 
 describe('mapTransportError', () => {
-  it('reads an aborted request as a timeout', () => {
-    const aborted = { code: 'ECONNABORTED', message: 'timeout of 5000ms exceeded' };
+  it('reads a call cut off by its deadline as a timeout', () => {
+    const aborted = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
 
-    const error = mapTransportError(aborted, 5000);
+    const error = mapTransportError(aborted, 5000, true);
 
     expect(error.failure).toBe(InstagramFailure.Timeout);
     expect(error.details.message).toContain('5000');
   });
 
-  it('reads a cancelled request as a timeout', () => {
-    const error = mapTransportError({ name: 'CanceledError', message: 'canceled' }, 5000);
+  it.each(['UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT'])(
+    "reads undici's %s as a timeout",
+    (code) => {
+      const error = mapTransportError({ code, message: 'timeout' }, 5000, false);
 
-    expect(error.failure).toBe(InstagramFailure.Timeout);
-  });
+      expect(error.failure).toBe(InstagramFailure.Timeout);
+    },
+  );
 
   it('reads a refused connection as Instagram being unavailable', () => {
-    const error = mapTransportError({ code: 'ECONNREFUSED' }, 5000);
+    const error = mapTransportError({ code: 'ECONNREFUSED' }, 5000, false);
 
     expect(error.failure).toBe(InstagramFailure.Unavailable);
     expect(error.details.message).toContain('ECONNREFUSED');
+  });
+
+  it('reads a closed socket as Instagram being unavailable', () => {
+    const error = mapTransportError(
+      { code: 'UND_ERR_SOCKET', message: 'other side closed' },
+      5000,
+      false,
+    );
+
+    expect(error.failure).toBe(InstagramFailure.Unavailable);
   });
 });

@@ -1,11 +1,10 @@
 import { isObject, parseInstagramJson, readCount, readString } from './instagram-json.js';
 import { InstagramError, InstagramFailure } from './instagram.errors.js';
+import { isThrottleCode, throttleScope, throttleSeconds } from './throttle-signals.js';
 
-const RATE_LIMIT_CODES = new Set([4, 17, 32, 613, 80001, 80002, 80004, 80006]);
 const TRANSIENT_CODES = new Set([1, 2]);
 const TOKEN_CODES = new Set([102, 190]);
 const MAX_MESSAGE_LENGTH = 300;
-const DEFAULT_RATE_LIMIT_WAIT_SECONDS = 60;
 
 type Headers = Record<string, unknown>;
 
@@ -25,7 +24,7 @@ export function mapErrorResponse(
     return mapGraphError(status, parsed.error, headers);
   }
   if (isObject(parsed) && (parsed.error_type !== undefined || parsed.error_message !== undefined)) {
-    return mapApiError(status, parsed);
+    return mapApiError(status, parsed, headers);
   }
   return mapBareStatus(status, headers);
 }
@@ -46,11 +45,8 @@ function mapGraphError(
   if (code !== undefined && TOKEN_CODES.has(code)) {
     return new InstagramError(InstagramFailure.TokenInvalid, details);
   }
-  if ((code !== undefined && RATE_LIMIT_CODES.has(code)) || status === 429) {
-    return new InstagramError(InstagramFailure.RateLimited, {
-      ...details,
-      retryAfterSeconds: rateLimitWait(headers),
-    });
+  if (isThrottleCode(code) || status === 429) {
+    return rateLimited(details, code, headers);
   }
   if (code === 10 || (code !== undefined && code >= 200 && code <= 299)) {
     return new InstagramError(InstagramFailure.PermissionMissing, details);
@@ -65,8 +61,24 @@ function mapGraphError(
   return new InstagramError(InstagramFailure.Rejected, details);
 }
 
+function rateLimited(
+  details: InstagramError['details'],
+  code: number | undefined,
+  headers: Headers,
+): InstagramError {
+  return new InstagramError(InstagramFailure.RateLimited, {
+    ...details,
+    retryAfterSeconds: throttleSeconds(headers),
+    throttleScope: throttleScope(code, headers),
+  });
+}
+
 /** api.instagram.com's shape: { error_type, code, error_message }. */
-function mapApiError(status: number, error: Record<string, unknown>): InstagramError {
+function mapApiError(
+  status: number,
+  error: Record<string, unknown>,
+  headers: Headers,
+): InstagramError {
   const code = readCount(error.code);
   const details = {
     message: sanitize(
@@ -79,10 +91,7 @@ function mapApiError(status: number, error: Record<string, unknown>): InstagramE
     return new InstagramError(InstagramFailure.Unavailable, details);
   }
   if (status === 429) {
-    return new InstagramError(InstagramFailure.RateLimited, {
-      ...details,
-      retryAfterSeconds: DEFAULT_RATE_LIMIT_WAIT_SECONDS,
-    });
+    return rateLimited(details, undefined, headers);
   }
   return new InstagramError(InstagramFailure.Rejected, details);
 }
@@ -90,10 +99,7 @@ function mapApiError(status: number, error: Record<string, unknown>): InstagramE
 function mapBareStatus(status: number, headers: Headers): InstagramError {
   const details = { message: `HTTP ${status} without an error body`, httpStatus: status };
   if (status === 429) {
-    return new InstagramError(InstagramFailure.RateLimited, {
-      ...details,
-      retryAfterSeconds: rateLimitWait(headers),
-    });
+    return rateLimited(details, undefined, headers);
   }
   if (status >= 500) {
     return new InstagramError(InstagramFailure.Unavailable, details);
@@ -101,36 +107,19 @@ function mapBareStatus(status: number, headers: Headers): InstagramError {
   return new InstagramError(InstagramFailure.BadResponse, details);
 }
 
-/** Seconds to wait, from estimated_time_to_regain_access (minutes) in the usage headers. */
-export function rateLimitWait(headers: Headers): number {
-  let minutes = 0;
-  for (const name of ['x-business-use-case-usage', 'x-app-usage', 'x-ad-account-usage']) {
-    const value = headers[name];
-    if (typeof value === 'string') {
-      for (const match of value.matchAll(/"estimated_time_to_regain_access"\s*:\s*(\d+)/g)) {
-        minutes = Math.max(minutes, Number(match[1]));
-      }
-    }
-  }
-  return minutes > 0 ? minutes * 60 : DEFAULT_RATE_LIMIT_WAIT_SECONDS;
-}
-
 /** Instagram's messages do not carry tokens, but a long opaque run is scrubbed in case one does. */
 function sanitize(message: string): string {
   return message.replace(/[A-Za-z0-9_-]{40,}/g, '[REDACTED]').slice(0, MAX_MESSAGE_LENGTH);
 }
 
-/** A failure below HTTP: no answer in time, or no answer at all. */
-export function mapTransportError(error: unknown, timeoutMs: number): InstagramError {
+/** A failure below HTTP: no answer in time (our deadline passed), or no answer at all. */
+export function mapTransportError(
+  error: unknown,
+  timeoutMs: number,
+  deadlinePassed: boolean,
+): InstagramError {
   const code = (error as { code?: unknown } | null)?.code;
-  const name = (error as { name?: unknown } | null)?.name;
-  if (
-    code === 'ECONNABORTED' ||
-    code === 'ETIMEDOUT' ||
-    name === 'TimeoutError' ||
-    name === 'CanceledError' ||
-    code === 'ERR_CANCELED'
-  ) {
+  if (deadlinePassed || (typeof code === 'string' && TIMEOUT_CODES.has(code))) {
     return new InstagramError(InstagramFailure.Timeout, {
       message: `no answer within ${timeoutMs} ms`,
     });
@@ -139,3 +128,11 @@ export function mapTransportError(error: unknown, timeoutMs: number): InstagramE
     message: typeof code === 'string' ? `connection failed (${code})` : 'connection failed',
   });
 }
+
+/** undici's own timeouts (connect, headers, body) and the system's. */
+const TIMEOUT_CODES = new Set([
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'ETIMEDOUT',
+]);

@@ -1,12 +1,10 @@
-import { HttpService } from '@nestjs/axios';
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import type { AxiosRequestConfig, AxiosResponse } from 'axios';
-import { firstValueFrom } from 'rxjs';
 import { redactUrl } from '../common/redact.js';
 import type { AppConfig, InstagramConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { mapErrorResponse, mapTransportError } from './instagram-error.mapper.js';
+import { InstagramHttp, TransportError } from './instagram-http.js';
 import {
   isObject,
   type JsonObject,
@@ -16,10 +14,27 @@ import {
   readPermissions,
   readString,
 } from './instagram-json.js';
+import { accountScope, type HoldScope, InstagramThrottle } from './instagram-throttle.js';
 import { InstagramError, InstagramFailure } from './instagram.errors.js';
 import type { LongLivedToken, ShortLivedToken, UserNode } from './instagram.wire.js';
+import { readUsage } from './throttle-signals.js';
 
 export type InstagramOperation = 'exchange_code' | 'exchange_long_lived' | 'refresh' | 'me';
+
+/** Per call: the connection it is made for (its rate-limit scope) and a shorter deadline. */
+export interface CallOptions {
+  /** The connection key (igUserId) whose token the call carries. */
+  account?: string;
+  /** At most INSTAGRAM_TIMEOUT_MS; a caller with less time left passes what it has. */
+  timeoutMs?: number;
+}
+
+interface InstagramRequest extends CallOptions {
+  operation: InstagramOperation;
+  method: 'GET' | 'POST';
+  url: URL;
+  form?: URLSearchParams;
+}
 
 /** Instagram documents 60 days; used only if an answer forgets expires_in. */
 const FALLBACK_LONG_LIVED_SECONDS = 60 * 24 * 60 * 60;
@@ -29,19 +44,18 @@ const FALLBACK_LONG_LIVED_SECONDS = 60 * 24 * 60 * 60;
 export class InstagramClient implements OnApplicationShutdown {
   private readonly logger = new Logger(InstagramClient.name);
   private readonly settings: InstagramConfig;
+  private readonly http = new InstagramHttp();
 
   constructor(
-    private readonly http: HttpService,
     private readonly metrics: MetricsService,
+    private readonly throttle: InstagramThrottle,
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('instagram', { infer: true });
   }
 
-  onApplicationShutdown(): void {
-    const defaults = this.http.axiosRef.defaults;
-    (defaults.httpAgent as { destroy?: () => void } | undefined)?.destroy?.();
-    (defaults.httpsAgent as { destroy?: () => void } | undefined)?.destroy?.();
+  async onApplicationShutdown(): Promise<void> {
+    await this.http.close();
   }
 
   /** The authorization window's URL for one flow. */
@@ -55,7 +69,11 @@ export class InstagramClient implements OnApplicationShutdown {
     return url.toString();
   }
 
-  async exchangeCode(code: string, redirectUri: string): Promise<ShortLivedToken> {
+  async exchangeCode(
+    code: string,
+    redirectUri: string,
+    options: CallOptions = {},
+  ): Promise<ShortLivedToken> {
     const form = new URLSearchParams({
       client_id: this.settings.appId,
       client_secret: this.settings.appSecret,
@@ -63,11 +81,12 @@ export class InstagramClient implements OnApplicationShutdown {
       redirect_uri: redirectUri,
       code,
     });
-    const body = await this.send('exchange_code', {
+    const body = await this.send({
+      ...options,
+      operation: 'exchange_code',
       method: 'POST',
-      url: `${this.settings.apiUrl}/oauth/access_token`,
-      data: form.toString(),
-      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      url: new URL(`${this.settings.apiUrl}/oauth/access_token`),
+      form,
     });
     // Seen: flat with a numeric user_id, or wrapped in data: [...] with a string one.
     const entry = Array.isArray(body.data) && isObject(body.data[0]) ? body.data[0] : body;
@@ -85,39 +104,54 @@ export class InstagramClient implements OnApplicationShutdown {
     };
   }
 
-  async exchangeForLongLived(shortLivedToken: string): Promise<LongLivedToken> {
-    const body = await this.send('exchange_long_lived', {
+  async exchangeForLongLived(
+    shortLivedToken: string,
+    options: CallOptions = {},
+  ): Promise<LongLivedToken> {
+    const body = await this.send({
+      ...options,
+      operation: 'exchange_long_lived',
       method: 'GET',
-      url: `${this.settings.graphUrl}/access_token`,
-      params: {
+      url: withQuery(`${this.settings.graphUrl}/access_token`, {
         grant_type: 'ig_exchange_token',
         client_secret: this.settings.appSecret,
         access_token: shortLivedToken,
-      },
+      }),
     });
     return readLongLived('exchange_long_lived', body);
   }
 
-  async refreshLongLived(longLivedToken: string): Promise<LongLivedToken> {
-    const body = await this.send('refresh', {
+  async refreshLongLived(
+    longLivedToken: string,
+    options: CallOptions = {},
+  ): Promise<LongLivedToken> {
+    const body = await this.send({
+      ...options,
+      operation: 'refresh',
       method: 'GET',
-      url: `${this.settings.graphUrl}/refresh_access_token`,
-      params: { grant_type: 'ig_refresh_token', access_token: longLivedToken },
+      url: withQuery(`${this.settings.graphUrl}/refresh_access_token`, {
+        grant_type: 'ig_refresh_token',
+        access_token: longLivedToken,
+      }),
     });
     return readLongLived('refresh', body);
   }
 
   async getUserNode(
     accessToken: string,
-    fields: string[] = this.settings.userFields,
+    options: CallOptions & { fields?: string[] } = {},
   ): Promise<UserNode> {
     const version = this.settings.graphVersion ? `/${this.settings.graphVersion}` : '';
     // `id` always: it is one of the account's ids that Meta's callbacks may name.
-    const asked = [...new Set(['id', ...fields])];
-    const body = await this.send('me', {
+    const asked = [...new Set(['id', ...(options.fields ?? this.settings.userFields)])];
+    const body = await this.send({
+      ...options,
+      operation: 'me',
       method: 'GET',
-      url: `${this.settings.graphUrl}${version}/me`,
-      params: { fields: asked.join(','), access_token: accessToken },
+      url: withQuery(`${this.settings.graphUrl}${version}/me`, {
+        fields: asked.join(','),
+        access_token: accessToken,
+      }),
     });
     // The docs sometimes show a data wrapper; clients read it flat. Accept both.
     const node = isObject(body.data) ? body.data : body;
@@ -134,28 +168,27 @@ export class InstagramClient implements OnApplicationShutdown {
     };
   }
 
-  private async send(
-    operation: InstagramOperation,
-    request: AxiosRequestConfig,
-  ): Promise<JsonObject> {
-    const timeoutMs = this.settings.timeoutMs;
+  /**
+   * One call: refused without calling while a hold stands over its scope; throttling answers
+   * place a hold for every replica; usage headers are noted; failures become InstagramErrors.
+   */
+  private async send(request: InstagramRequest): Promise<JsonObject> {
+    const { operation } = request;
+    await this.refuseWhileHeld(request);
+    const timeoutMs = Math.min(
+      request.timeoutMs ?? this.settings.timeoutMs,
+      this.settings.timeoutMs,
+    );
     const startedAt = performance.now();
-    const logged = { operation, url: redactUrl(this.http.axiosRef.getUri(request)) };
-    let response: AxiosResponse<string>;
+    const logged = { operation, url: redactUrl(request.url.toString()) };
+    let answer;
     try {
-      response = await firstValueFrom(
-        this.http.request<string>({
-          ...request,
-          timeout: timeoutMs,
-          signal: AbortSignal.timeout(timeoutMs),
-          responseType: 'text',
-          transformResponse: (data: unknown) => data,
-          validateStatus: () => true,
-          maxRedirects: 0,
-        }),
-      );
+      answer = await this.http.send(request.method, request.url, timeoutMs, request.form);
     } catch (error) {
-      const failure = mapTransportError(error, timeoutMs);
+      const failure =
+        error instanceof TransportError
+          ? mapTransportError(error.reason, timeoutMs, error.deadlinePassed)
+          : mapTransportError(error, timeoutMs, false);
       this.metrics.recordInstagramCall(operation, failure.failure, seconds(startedAt));
       this.logger.warn(
         { ...logged, failure: failure.failure, ms: elapsed(startedAt) },
@@ -163,27 +196,30 @@ export class InstagramClient implements OnApplicationShutdown {
       );
       throw failure;
     }
-    const text = typeof response.data === 'string' ? response.data : '';
     const ms = elapsed(startedAt);
-    if (response.status < 200 || response.status >= 300) {
-      const failure = mapErrorResponse(response.status, text, response.headers);
+    this.throttle.noteUsage(readUsage(answer.headers));
+    if (answer.status < 200 || answer.status >= 300) {
+      const failure = mapErrorResponse(answer.status, answer.text, answer.headers);
       this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
       this.logger.warn(
         {
           ...logged,
-          status: response.status,
+          status: answer.status,
           failure: failure.failure,
           instagramCode: failure.details.code,
           ms,
         },
         'instagram call failed',
       );
+      if (failure.failure === InstagramFailure.RateLimited) {
+        await this.hold(request, failure);
+      }
       throw failure;
     }
-    this.logger.log({ ...logged, status: response.status, ms }, 'instagram call');
+    this.logger.log({ ...logged, status: answer.status, ms }, 'instagram call');
     let body: unknown;
     try {
-      body = parseInstagramJson(text);
+      body = parseInstagramJson(answer.text);
     } catch {
       body = undefined;
     }
@@ -194,6 +230,36 @@ export class InstagramClient implements OnApplicationShutdown {
     this.metrics.recordInstagramCall(operation, 'ok', ms / 1000);
     return body;
   }
+
+  private async refuseWhileHeld(request: InstagramRequest): Promise<void> {
+    const scopes: HoldScope[] =
+      request.account === undefined ? ['app'] : ['app', accountScope(request.account)];
+    const remaining = await this.throttle.remainingSeconds(scopes);
+    if (remaining > 0) {
+      this.metrics.recordInstagramCall(request.operation, 'held', 0);
+      throw new InstagramError(InstagramFailure.RateLimited, {
+        message: `Instagram asked us to wait; calls resume in ${remaining} s`,
+        retryAfterSeconds: remaining,
+      });
+    }
+  }
+
+  private async hold(request: InstagramRequest, failure: InstagramError): Promise<void> {
+    const scope: HoldScope =
+      failure.details.throttleScope === 'account' && request.account !== undefined
+        ? accountScope(request.account)
+        : 'app';
+    const reason = `${request.operation}: ${failure.details.code ?? failure.details.httpStatus ?? ''} ${failure.details.message}`;
+    await this.throttle.place(scope, failure.details.retryAfterSeconds ?? 60, reason.slice(0, 300));
+  }
+}
+
+function withQuery(base: string, query: Record<string, string>): URL {
+  const url = new URL(base);
+  for (const [name, value] of Object.entries(query)) {
+    url.searchParams.set(name, value);
+  }
+  return url;
 }
 
 function readLongLived(operation: InstagramOperation, body: JsonObject): LongLivedToken {

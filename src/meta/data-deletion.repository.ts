@@ -10,15 +10,16 @@ export interface DataDeletionRecord {
   completedAt: Date | null;
 }
 
+/** Meta's data deletion requests (data_deletion_requests), kept for their status page. */
 @Injectable()
 export class DataDeletionRepository {
   constructor(private readonly prisma: PrismaService) {}
 
-  /** Records a deletion done in `tx`, for its status page (no personal data is kept). */
+  /** A deletion done at once, recorded in the transaction that did it. */
   async recordCompleted(
-    tx: Transaction,
     confirmationCode: string,
     connectionsDeleted: number,
+    tx: Transaction,
   ): Promise<void> {
     const now = new Date();
     await tx.dataDeletionRequest.create({

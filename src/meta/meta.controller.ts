@@ -12,7 +12,6 @@ import {
 import type { FastifyReply } from 'fastify';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { AppError, ErrorCode } from '../common/app-error.js';
-import { asAppError } from '../common/instagram-problem.js';
 import { HTML_CONTENT_TYPE, PAGE_CONTENT_SECURITY_POLICY, prefersHtml } from '../common/html.js';
 import { Public } from '../common/public.decorator.js';
 import { PublicRateLimit } from '../common/public-rate-limit.decorator.js';
@@ -82,7 +81,10 @@ export class MetaController {
     description:
       'JSON for programs; an HTML page for a browser (Accept: text/html). Records are kept AUDIT_RETENTION_DAYS after the deletion; a code whose record was removed answers 410 deletion_record_pruned (the deletion was done).',
   })
-  @ApiParam({ name: 'confirmationCode' })
+  @ApiParam({
+    name: 'confirmationCode',
+    description: 'The confirmation_code the data deletion callback answered',
+  })
   @ApiExtraModels(DataDeletionStatusDto)
   @ApiOkResponse({
     description: 'The deletion and its status; for a browser, a page saying so',
@@ -109,7 +111,7 @@ export class MetaController {
     try {
       found = await this.meta.deletionStatus(confirmationCode);
     } catch (error) {
-      if (html && asAppError(error)?.code === ErrorCode.DeletionRequestNotFound) {
+      if (html && error instanceof AppError && error.code === ErrorCode.DeletionRequestNotFound) {
         await page(404, renderUnknownDeletionPage());
         return;
       }

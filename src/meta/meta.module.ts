@@ -5,10 +5,11 @@ import { MetaController } from './meta.controller.js';
 import { MetaService } from './meta.service.js';
 import { ProcessedSignedRequestsRepository } from './processed-signed-requests.repository.js';
 
+/** Meta's callbacks: owns data_deletion_requests and processed_signed_requests. */
 @Module({
   imports: [TokensModule],
   controllers: [MetaController],
   providers: [MetaService, DataDeletionRepository, ProcessedSignedRequestsRepository],
-  exports: [DataDeletionRepository, ProcessedSignedRequestsRepository],
+  exports: [MetaService],
 })
 export class MetaModule {}

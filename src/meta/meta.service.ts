@@ -3,7 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
 import { Transactions } from '../database/transactions.js';
-import { TokensRepository } from '../tokens/tokens.repository.js';
+import { TokensService } from '../tokens/tokens.service.js';
 import { ConfirmationCodes } from './confirmation-code.js';
 import { type DataDeletionRecord, DataDeletionRepository } from './data-deletion.repository.js';
 import {
@@ -43,7 +43,7 @@ export class MetaService {
   private readonly retentionDays: number;
 
   constructor(
-    private readonly tokens: TokensRepository,
+    private readonly tokens: TokensService,
     private readonly deletions: DataDeletionRepository,
     private readonly processed: ProcessedSignedRequestsRepository,
     private readonly transactions: Transactions,
@@ -60,7 +60,7 @@ export class MetaService {
   async deauthorize(signedRequest: unknown): Promise<void> {
     const request = this.verify(signedRequest);
     const outcome = await this.transactions.run(async (tx) => {
-      if (await this.processed.recordFirst(tx, processedEntry(request, 'deauthorize'))) {
+      if (await this.processed.recordFirst(processedEntry(request, 'deauthorize'), tx)) {
         return undefined;
       }
       return this.tokens.revokeAccount(request.userId, consentedBefore(request), tx);
@@ -82,35 +82,32 @@ export class MetaService {
   async requestDeletion(signedRequest: unknown): Promise<DeletionReceipt> {
     const request = this.verify(signedRequest);
     const fresh = this.codes.issue();
-    const confirmationCode = await this.transactions.run(async (tx) => {
-      const earlier = await this.processed.recordFirst(tx, {
-        ...processedEntry(request, 'data_deletion'),
-        confirmationCode: fresh,
-      });
-      if (earlier !== undefined) {
-        this.logger.warn(
-          {
-            userId: request.userId,
-            issuedAt: request.issuedAt,
-            confirmationCode: earlier.confirmationCode,
-          },
-          'data deletion already processed; answered with its confirmation code again',
-        );
-        return earlier.confirmationCode ?? fresh;
-      }
-      const outcome = await this.tokens.deleteAccountData(
-        request.userId,
-        consentedBefore(request),
+    // One transaction over both owners: the deletion is recorded exactly when it happened.
+    const done = await this.transactions.run(async (tx) => {
+      const earlier = await this.processed.recordFirst(
+        { ...processedEntry(request, 'data_deletion'), confirmationCode: fresh },
         tx,
       );
-      await this.deletions.recordCompleted(tx, fresh, outcome.changed);
+      if (earlier !== undefined) {
+        return { confirmationCode: earlier.confirmationCode ?? fresh, outcome: undefined };
+      }
+      const outcome = await this.tokens.eraseAccount(request.userId, consentedBefore(request), tx);
+      await this.deletions.recordCompleted(fresh, outcome.changed, tx);
+      return { confirmationCode: fresh, outcome };
+    });
+    const { confirmationCode, outcome } = done;
+    if (outcome === undefined) {
+      this.logger.warn(
+        { userId: request.userId, issuedAt: request.issuedAt, confirmationCode },
+        'data deletion already processed; answered with its confirmation code again',
+      );
+    } else {
       this.logger.log(
-        { confirmationCode: fresh, connectionsDeleted: outcome.changed },
+        { confirmationCode, connectionsDeleted: outcome.changed },
         'data deletion done',
       );
       this.warnConsentedSince('data deletion', request, outcome.consentedSince);
-      return fresh;
-    });
+    }
     return {
       url: `${this.publicOrigin}${DATA_DELETION_PATH}/${confirmationCode}`,
       confirmationCode,
@@ -133,6 +130,20 @@ export class MetaService {
       ErrorCode.DeletionRequestNotFound,
       'No data deletion request has this code.',
     );
+  }
+
+  /**
+   * Retention: deletion requests completed before `cutoff` are forgotten, and so are Meta
+   * requests past their expiry (their signature no longer counts anyway).
+   */
+  async pruneRecords(
+    cutoff: Date,
+    now = new Date(),
+  ): Promise<{ deletionRequests: number; signedRequests: number }> {
+    return {
+      deletionRequests: await this.deletions.deleteCompletedBefore(cutoff),
+      signedRequests: await this.processed.deleteExpired(now),
+    };
   }
 
   private warnConsentedSince(

@@ -23,8 +23,8 @@ export class ProcessedSignedRequestsRepository {
    * at once waits for the first's transaction, then sees it.
    */
   async recordFirst(
-    tx: Transaction,
     request: ProcessedSignedRequest,
+    tx: Transaction,
   ): Promise<{ confirmationCode: string | null } | undefined> {
     const { count } = await tx.processedSignedRequest.createMany({
       data: [

@@ -1,10 +1,6 @@
 import { createHmac } from 'node:crypto';
-import {
-  decodeBase64Url,
-  SignedRequestError,
-  signRequest,
-  verifySignedRequest,
-} from './signed-request.js';
+import { signEncoded, signRequest } from '../../test/support/meta.js';
+import { decodeBase64Url, SignedRequestError, verifySignedRequest } from './signed-request.js';
 
 const SECRET = 'app-secret-0123456789abcdef';
 const ISSUED_AT = 1_790_000_000;
@@ -13,9 +9,7 @@ const NOW = (ISSUED_AT + 60) * 1000;
 
 /** Signs an exact payload text, so tests can send numbers JSON.stringify could not write. */
 function signText(payloadText: string, secret = SECRET): string {
-  const encodedPayload = Buffer.from(payloadText, 'utf8').toString('base64url');
-  const signature = createHmac('sha256', secret).update(encodedPayload, 'utf8').digest('base64url');
-  return `${signature}.${encodedPayload}`;
+  return signEncoded(Buffer.from(payloadText, 'utf8').toString('base64url'), secret);
 }
 
 function refusal(signedRequest: unknown, secret = SECRET): string {

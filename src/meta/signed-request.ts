@@ -99,12 +99,3 @@ export function decodeBase64Url(text: string): Buffer | undefined {
   const bytes = Buffer.from(unpadded, 'base64url');
   return bytes.toString('base64url') === unpadded ? bytes : undefined;
 }
-
-/** Builds a signed_request as Meta does; for tests and the emulator. */
-export function signRequest(payload: Record<string, unknown>, appSecret: string): string {
-  const encodedPayload = Buffer.from(JSON.stringify(payload), 'utf8').toString('base64url');
-  const signature = createHmac('sha256', appSecret)
-    .update(encodedPayload, 'utf8')
-    .digest('base64url');
-  return `${signature}.${encodedPayload}`;
-}

@@ -11,7 +11,11 @@ export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
 
   @Get()
-  @ApiOperation({ summary: 'Prometheus metrics' })
+  @ApiOperation({
+    summary: 'Prometheus metrics',
+    description:
+      'Requests, Instagram calls, refreshes, webhook deliveries and connections by status, in the Prometheus text format; labels carry route patterns, never ids or tokens.',
+  })
   @ApiProduces('text/plain')
   @ApiOkResponse({ description: 'Prometheus text exposition format' })
   async getMetrics(@Res() reply: FastifyReply): Promise<void> {

@@ -1,12 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { MetricsController } from './metrics.controller.js';
-import { MetricsRepository } from './metrics.repository.js';
 import { MetricsService } from './metrics.service.js';
 
+/** Infrastructure every feature records into; it reads no feature's tables itself. */
 @Global()
 @Module({
   controllers: [MetricsController],
-  providers: [MetricsService, MetricsRepository],
+  providers: [MetricsService],
   exports: [MetricsService],
 })
 export class MetricsModule {}

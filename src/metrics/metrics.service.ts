@@ -1,6 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { MetricsRepository } from './metrics.repository.js';
+
+/** Connections by the status callers see; supplied by the module that owns connections. */
+export type ConnectionCounter = () => Promise<Map<string, number>>;
 
 const SECONDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
@@ -63,8 +65,41 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  constructor(repository: MetricsRepository) {
+  private holdSource: () => { appSeconds: number; accounts: number } = () => ({
+    appSeconds: 0,
+    accounts: 0,
+  });
+
+  private readonly instagramUsage = new Gauge({
+    name: 'vault_instagram_usage_percent',
+    help: "Instagram's last reported usage of a budget, in percent (x-app-usage for the app, x-business-use-case-usage for the busiest account)",
+    labelNames: ['header', 'figure'] as const,
+    registers: [this.registry],
+  });
+
+  private countConnections: ConnectionCounter | undefined;
+
+  constructor() {
+    const holds = () => this.holdSource();
+    new Gauge({
+      name: 'vault_instagram_rate_limit_hold_seconds',
+      help: 'Seconds left of the hold Instagram put on the whole app (0: none)',
+      registers: [this.registry],
+      collect() {
+        this.set(holds().appSeconds);
+      },
+    });
+    new Gauge({
+      name: 'vault_instagram_rate_limit_held_accounts',
+      help: 'Accounts Instagram asked us not to call for now',
+      registers: [this.registry],
+      collect() {
+        this.set(holds().accounts);
+      },
+    });
     collectDefaultMetrics({ register: this.registry });
+    const readCounts = (): Promise<Map<string, number>> =>
+      this.countConnections?.() ?? Promise.resolve(new Map<string, number>());
     new Gauge({
       name: 'vault_connections',
       help: 'Connections by status',
@@ -72,9 +107,9 @@ export class MetricsService {
       registers: [this.registry],
       // A scrape must not fail with the database: the last counts stay until it is back.
       async collect() {
-        let counts: [string, number][];
+        let counts: Map<string, number>;
         try {
-          counts = await repository.countConnectionsByStatus();
+          counts = await readCounts();
         } catch {
           return;
         }
@@ -86,6 +121,11 @@ export class MetricsService {
     });
   }
 
+  /** Where vault_connections reads its counts at each scrape. */
+  countConnectionsWith(counter: ConnectionCounter): void {
+    this.countConnections = counter;
+  }
+
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void {
     const labels = { method, route, status: String(status) };
     this.httpRequests.inc(labels);
@@ -95,6 +135,17 @@ export class MetricsService {
   recordInstagramCall(operation: string, outcome: string, seconds: number): void {
     this.instagramCalls.inc({ operation, outcome });
     this.instagramDuration.observe({ operation, outcome }, seconds);
+  }
+
+  /** Where the rate-limit hold gauges read from at each scrape. */
+  observeRateLimitHolds(source: () => { appSeconds: number; accounts: number }): void {
+    this.holdSource = source;
+  }
+
+  recordInstagramUsage(header: 'app' | 'business_use_case', figures: Record<string, number>): void {
+    for (const [figure, percent] of Object.entries(figures)) {
+      this.instagramUsage.set({ header, figure }, percent);
+    }
   }
 
   recordSweep(report: {

@@ -9,9 +9,8 @@ import { ConfigService } from '@nestjs/config';
 import { BackgroundLoop } from '../common/background-loop.js';
 import type { AppConfig } from '../config/app-config.js';
 import { DatabasePool } from '../database/database-pool.js';
-import { DataDeletionRepository } from '../meta/data-deletion.repository.js';
-import { ProcessedSignedRequestsRepository } from '../meta/processed-signed-requests.repository.js';
-import { TokensRepository } from '../tokens/tokens.repository.js';
+import { MetaService } from '../meta/meta.service.js';
+import { TokensService } from '../tokens/tokens.service.js';
 
 const FIRST_RUN_DELAY_MS = 60 * 1000;
 const RUN_EVERY_MS = 60 * 60 * 1000;
@@ -37,9 +36,8 @@ export class AuditRetention
   private readonly loop: BackgroundLoop<RetentionReport>;
 
   constructor(
-    private readonly tokens: TokensRepository,
-    private readonly deletions: DataDeletionRepository,
-    private readonly signedRequests: ProcessedSignedRequestsRepository,
+    private readonly tokens: TokensService,
+    private readonly meta: MetaService,
     database: DatabasePool,
     config: ConfigService<AppConfig, true>,
   ) {
@@ -72,9 +70,8 @@ export class AuditRetention
     const now = new Date();
     const cutoff = new Date(now.getTime() - this.retentionDays * DAY_MS);
     const report = {
-      reveals: await this.tokens.deleteRevealsBefore(cutoff),
-      deletionRequests: await this.deletions.deleteCompletedBefore(cutoff),
-      signedRequests: await this.signedRequests.deleteExpired(now),
+      reveals: await this.tokens.pruneRevealsBefore(cutoff),
+      ...(await this.meta.pruneRecords(cutoff, now)),
     };
     if (report.reveals + report.deletionRequests > 0) {
       this.logger.log({ ...report, retentionDays: this.retentionDays }, 'audit records pruned');

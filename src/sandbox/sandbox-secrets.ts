@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { EMULATOR_DEFAULTS } from '../config/emulator.env.js';
 
 /** Made once and kept under .data/, so restarts keep the same key and stored tokens stay readable. */
 export interface SandboxSecrets {
@@ -21,7 +22,7 @@ export function loadOrCreateSandboxSecrets(dataDir: string): SandboxSecrets {
     }
   }
   const secrets: SandboxSecrets = {
-    appId: '1000000000000001',
+    appId: EMULATOR_DEFAULTS.appId,
     appSecret: randomBytes(24).toString('hex'),
     encryptionKey: randomBytes(32).toString('base64'),
     apiKey: `sbx_${randomBytes(24).toString('base64url')}`,

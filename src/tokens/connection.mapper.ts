@@ -1,22 +1,22 @@
 import { isInstagramId } from '../common/instagram-id.js';
-import { type ConnectionRecord, ConnectionStatus, hasLapsed } from './connection.record.js';
+import { type ConnectionRecord, ConnectionStatus } from './connection.record.js';
 import type { ConnectionDto } from './dto/connection.dto.js';
+import { effectiveStatus } from './refresh-policy.js';
 
-export function toConnectionDto(connection: ConnectionRecord, now = Date.now()): ConnectionDto {
-  const lapsed = connection.status === ConnectionStatus.active && hasLapsed(connection, now);
+/** The connection as callers see it at `now`: its effective status, never a token. */
+export function toConnectionDto(connection: ConnectionRecord, now = new Date()): ConnectionDto {
+  const status = effectiveStatus(connection, now);
   return {
     igUserId: connection.igUserId,
     ownerId: connection.ownerId,
     username: connection.username,
     scopes: connection.scopes,
     tokenKind: connection.tokenKind,
-    status: lapsed ? ConnectionStatus.expired : connection.status,
+    status,
     expiresAt: connection.expiresAt?.toISOString() ?? null,
     lastRefreshedAt: connection.lastRefreshedAt?.toISOString() ?? null,
     nextRefreshAt:
-      connection.status === ConnectionStatus.active && !lapsed
-        ? (connection.nextRefreshAt?.toISOString() ?? null)
-        : null,
+      status === ConnectionStatus.active ? (connection.nextRefreshAt?.toISOString() ?? null) : null,
     refreshAttempts: connection.refreshAttempts,
     lastRefreshError: connection.lastRefreshError,
     lastRefreshErrorAt: connection.lastRefreshErrorAt?.toISOString() ?? null,

@@ -28,11 +28,6 @@ export interface ConnectionWithToken extends ConnectionRecord {
   tokenKeyId: string | null;
 }
 
-/** Its token has run out, whatever the status column says yet. */
-export function hasLapsed(connection: ConnectionRecord, now = Date.now()): boolean {
-  return connection.expiresAt !== null && connection.expiresAt.getTime() <= now;
-}
-
 /** A token ready to be stored: sealed already, with what Instagram said about its life. */
 export interface StoredToken {
   kind: TokenKind;
@@ -40,4 +35,9 @@ export interface StoredToken {
   ciphertext: Buffer;
   issuedAt: Date;
   expiresAt: Date;
+}
+
+/** A token to store with the time its first refresh is due (RefreshPolicy.schedule). */
+export interface ScheduledToken extends StoredToken {
+  nextRefreshAt: Date;
 }

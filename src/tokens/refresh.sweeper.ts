@@ -11,8 +11,8 @@ import { backoffDelayMs } from '../common/backoff.js';
 import type { AppConfig, RefreshConfig } from '../config/app-config.js';
 import { DatabasePool } from '../database/database-pool.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import { ConnectionsRepository } from './connections.repository.js';
 import { TokenRefresher } from './token-refresher.js';
-import { TokensRepository } from './tokens.repository.js';
 
 /** The first sweep comes soon after boot: a token may be close to its end right now. */
 const FIRST_SWEEP_DELAY_MS = 5000;
@@ -39,7 +39,7 @@ export class RefreshSweeper
   private readonly loop: BackgroundLoop<SweepReport>;
 
   constructor(
-    private readonly repository: TokensRepository,
+    private readonly connections: ConnectionsRepository,
     private readonly refresher: TokenRefresher,
     private readonly metrics: MetricsService,
     database: DatabasePool,
@@ -70,7 +70,7 @@ export class RefreshSweeper
 
   async onApplicationShutdown(): Promise<void> {
     await this.loop.stop();
-    await this.repository.releaseAllLeases(this.refresher.owner).catch(() => undefined);
+    await this.refresher.releaseAll().catch(() => undefined);
   }
 
   /** One sweep; concurrent calls share the sweep already running. */
@@ -80,22 +80,16 @@ export class RefreshSweeper
 
   private async sweep(): Promise<SweepReport> {
     const startedAt = Date.now();
-    const report = { expired: await this.repository.expireLapsed(), refreshed: 0, failed: 0 };
+    const report = { expired: await this.connections.expireLapsed(), refreshed: 0, failed: 0 };
     // A token is refreshed at most once a sweep, even if Instagram's answer left it due.
     const seen = new Set<string>();
     while (!this.loop.stopped) {
-      const batch = await this.repository.claimDueForRefresh(
-        this.refresher.owner,
-        this.refresher.leaseMs,
-        this.settings.concurrency,
-      );
+      const batch = await this.refresher.claimDue(this.settings.concurrency);
       const fresh = batch.filter((connection) => !seen.has(connection.igUserId));
       await Promise.all(
         batch
           .filter((connection) => seen.has(connection.igUserId))
-          .map((connection) =>
-            this.repository.releaseLease(connection.igUserId, this.refresher.owner),
-          ),
+          .map((connection) => this.refresher.release(connection.igUserId)),
       );
       if (fresh.length === 0) {
         break;

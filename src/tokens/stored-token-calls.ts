@@ -1,9 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError, ErrorCode } from '../common/app-error.js';
-import { asUpstreamFailure } from '../common/instagram-problem.js';
-import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
+import {
+  asUpstreamFailure,
+  InstagramError,
+  InstagramFailure,
+} from '../instagram/instagram.errors.js';
 import { type ConnectionRecord, ConnectionStatus } from './connection.record.js';
-import { TokensRepository } from './tokens.repository.js';
+import { ConnectionsRepository } from './connections.repository.js';
 
 /**
  * Runs calls to Instagram made with a connection's stored token. A token Instagram no longer
@@ -14,7 +17,7 @@ import { TokensRepository } from './tokens.repository.js';
 export class StoredTokenCalls {
   private readonly logger = new Logger(StoredTokenCalls.name);
 
-  constructor(private readonly repository: TokensRepository) {}
+  constructor(private readonly connections: ConnectionsRepository) {}
 
   async run<T>(connection: ConnectionRecord, call: () => Promise<T>): Promise<T> {
     try {
@@ -33,7 +36,7 @@ export class StoredTokenCalls {
   ): Promise<AppError> {
     const { igUserId } = connection;
     const status = error.tokenExpired ? ConnectionStatus.expired : ConnectionStatus.invalid;
-    await this.repository.markUnusable(
+    await this.connections.markUnusable(
       igUserId,
       connection.tokenIssuedAt,
       status,

@@ -19,7 +19,8 @@ export interface SealedToken {
  */
 export class TokenCipher {
   private readonly keys: ReadonlyMap<string, Buffer>;
-  private readonly currentKeyId: string;
+  /** The id of the key new writes use (the first configured). */
+  readonly currentKeyId: string;
 
   constructor(keys: EncryptionKeyConfig[]) {
     if (keys.length === 0) {
@@ -27,11 +28,6 @@ export class TokenCipher {
     }
     this.keys = new Map(keys.map((key) => [key.id, key.key]));
     this.currentKeyId = keys[0].id;
-  }
-
-  /** The id of the key new writes use (the first configured). */
-  get currentKey(): string {
-    return this.currentKeyId;
   }
 
   hasKey(keyId: string): boolean {

@@ -1,43 +1,81 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
-import { backoffDelayMs } from '../common/backoff.js';
 import { newReplicaId } from '../common/replica-id.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
+import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
 import { type ConnectionRecord, type ConnectionWithToken, TokenKind } from './connection.record.js';
+import { ConnectionsRepository } from './connections.repository.js';
+import { type LeaseTerms, RefreshLeasesRepository } from './refresh-leases.repository.js';
+import { RefreshPolicy } from './refresh-policy.js';
 import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
 import { TokenSealer } from './token-sealer.js';
-import { TokensRepository } from './tokens.repository.js';
-
-const RETRY_BASE_MS = 60 * 1000;
-const RETRY_CAP_MS = 6 * 60 * 60 * 1000;
-/** A token close to its end is retried at least this often, whatever the back-off says. */
-const LAST_CHANCE_MARGIN_MS = 10 * 60 * 1000;
 
 export type RefreshMode = 'scheduled' | 'on_demand';
 
 /**
- * Refreshes one connection this replica holds the lease on: upgrades a short-lived token or
- * renews a long-lived one, then stores the new token, or records why it could not.
+ * Refreshes tokens under a lease, so one replica at a time calls Instagram for a token: claims
+ * them (a sweep's batch, or one on demand), upgrades a short-lived token or renews a long-lived
+ * one, then stores the new token or records why it could not. The only holder of leases.
  */
 @Injectable()
 export class TokenRefresher {
   private readonly logger = new Logger(TokenRefresher.name);
   /** This app instance's name in leases. */
   readonly owner = newReplicaId();
-  readonly leaseMs: number;
+  private readonly lease: LeaseTerms;
 
   constructor(
-    private readonly repository: TokensRepository,
+    private readonly connections: ConnectionsRepository,
+    private readonly leases: RefreshLeasesRepository,
+    private readonly policy: RefreshPolicy,
     private readonly instagram: InstagramClient,
     private readonly sealer: TokenSealer,
     private readonly calls: StoredTokenCalls,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.leaseMs = config.get('refresh', { infer: true }).leaseMs;
+    this.lease = { owner: this.owner, leaseMs: config.get('refresh', { infer: true }).leaseMs };
   }
 
+  /** Claims up to `limit` tokens due now for this replica. */
+  claimDue(limit: number): Promise<ConnectionWithToken[]> {
+    return this.leases.claimDue(this.lease, this.policy.dueCutoffs(new Date()), limit);
+  }
+
+  /** Hands back a claimed token without refreshing it. */
+  release(igUserId: string): Promise<void> {
+    return this.leases.release(igUserId, this.owner);
+  }
+
+  /** Hands back every token this replica holds (shutdown), so another takes over at once. */
+  releaseAll(): Promise<number> {
+    return this.leases.releaseAll(this.owner);
+  }
+
+  /** Refreshes one connection now, unless another refresh holds it or Instagram would refuse. */
+  async refreshNow(igUserId: string): Promise<ConnectionRecord> {
+    const claimed = await this.leases.claimOne(igUserId, this.lease);
+    if (claimed === null) {
+      throw new AppError(
+        ErrorCode.RefreshInProgress,
+        `The token of ${igUserId} is being refreshed right now; read the connection in a moment.`,
+        { retryAfterSeconds: 5 },
+      );
+    }
+    const allowedFrom = this.policy.refreshAllowedFrom(claimed);
+    if (allowedFrom !== null && allowedFrom.getTime() > Date.now()) {
+      await this.release(igUserId);
+      throw new AppError(
+        ErrorCode.RefreshNotAllowed,
+        `Instagram refreshes long-lived tokens once they are 24 hours old; this one can be refreshed from ${allowedFrom.toISOString()}.`,
+        { retryAfterSeconds: (allowedFrom.getTime() - Date.now()) / 1000 },
+      );
+    }
+    return this.refreshClaimed(claimed, 'on_demand');
+  }
+
+  /** Refreshes a connection this replica holds the lease on. */
   async refreshClaimed(
     connection: ConnectionWithToken,
     mode: RefreshMode,
@@ -47,29 +85,30 @@ export class TokenRefresher {
       const current = this.sealer.openStored(connection);
       const renewed = await this.calls.run(connection, () =>
         connection.tokenKind === TokenKind.short_lived
-          ? this.instagram.exchangeForLongLived(current)
-          : this.instagram.refreshLongLived(current),
+          ? this.instagram.exchangeForLongLived(current, { account: igUserId })
+          : this.instagram.refreshLongLived(current, { account: igUserId }),
       );
-      const replaced = await this.repository.replaceToken({
+      const token = this.sealer.seal(
+        igUserId,
+        renewed.accessToken,
+        TokenKind.long_lived,
+        renewed.expiresInSeconds,
+      );
+      const replaced = await this.connections.replaceToken({
         igUserId,
         expectedIssuedAt: connection.tokenIssuedAt,
         leaseOwner: this.owner,
-        token: this.sealer.seal(
-          igUserId,
-          renewed.accessToken,
-          TokenKind.long_lived,
-          renewed.expiresInSeconds,
-        ),
+        token: this.policy.schedule(token),
         refreshed: true,
       });
       if (replaced === null) {
         // Deleted, revoked or replaced meanwhile: what is stored now is newer than our result.
-        await this.repository.releaseLease(igUserId, this.owner);
+        await this.release(igUserId);
         this.logger.warn(
           { igUserId, mode },
           'refresh result discarded: the connection changed meanwhile',
         );
-        return (await this.repository.find(igUserId)) ?? connection;
+        return (await this.connections.find(igUserId)) ?? connection;
       }
       this.logger.log(
         { igUserId, mode, from: connection.tokenKind, expiresAt: replaced.expiresAt },
@@ -92,10 +131,18 @@ export class TokenRefresher {
   ): Promise<void> {
     const reason = describeFailure(error);
     const attempts = connection.refreshAttempts + 1;
-    const nextRefreshAt = mode === 'scheduled' ? this.nextAttempt(connection, attempts) : null;
-    await this.repository.recordRefreshFailure({
+    // An on-demand failure leaves the schedule alone: the caller may simply try again. Never
+    // before Instagram's hold ends: retrying inside it is what gets the app throttled.
+    const now = new Date();
+    const nextRefreshAt =
+      mode === 'scheduled'
+        ? this.policy.retryAt(attempts, connection.expiresAt, now, {
+            notBefore: new Date(now.getTime() + holdSeconds(error) * 1000),
+          })
+        : null;
+    await this.leases.releaseAfterFailure({
       igUserId: connection.igUserId,
-      leaseOwner: this.owner,
+      owner: this.owner,
       error: reason,
       nextRefreshAt,
     });
@@ -104,14 +151,11 @@ export class TokenRefresher {
       'token refresh failed',
     );
   }
+}
 
-  private nextAttempt(connection: ConnectionRecord, attempts: number): Date {
-    const now = Date.now();
-    let next = now + backoffDelayMs(attempts, RETRY_BASE_MS, RETRY_CAP_MS);
-    const expiresAt = connection.expiresAt?.getTime();
-    if (expiresAt !== undefined && next > expiresAt - LAST_CHANCE_MARGIN_MS) {
-      next = Math.max(now + RETRY_BASE_MS, expiresAt - LAST_CHANCE_MARGIN_MS);
-    }
-    return new Date(next);
-  }
+/** How long Instagram asked us to wait, when the failure was a rate limit. */
+function holdSeconds(error: unknown): number {
+  return error instanceof InstagramError && error.failure === InstagramFailure.RateLimited
+    ? (error.details.retryAfterSeconds ?? 0)
+    : 0;
 }

@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { RewrapRepository } from './rewrap.repository.js';
 import { TokenSealer } from './token-sealer.js';
-import { TokensRepository } from './tokens.repository.js';
 
 export interface RewrapReport {
   keyId: string;
@@ -31,7 +31,7 @@ export class TokenRewrapper {
   private readonly logger = new Logger(TokenRewrapper.name);
 
   constructor(
-    private readonly repository: TokensRepository,
+    private readonly repository: RewrapRepository,
     private readonly sealer: TokenSealer,
   ) {}
 

@@ -25,7 +25,7 @@ export class TokenSealer {
   }
 
   get currentKeyId(): string {
-    return this.cipher.currentKey;
+    return this.cipher.currentKeyId;
   }
 
   hasKey(keyId: string): boolean {

@@ -1,13 +1,7 @@
 import { Controller, Delete, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
-import {
-  ApiNoContentResponse,
-  ApiOkResponse,
-  ApiOperation,
-  ApiParam,
-  ApiTags,
-} from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiKeyName } from '../common/api-key-name.decorator.js';
-import { IgUserIdPipe } from '../common/ig-user-id.pipe.js';
+import { ApiIgUserIdParam, IgUserIdPipe } from '../common/ig-user-id.pipe.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
@@ -17,12 +11,6 @@ import { ConnectionDto, ConnectionListDto } from './dto/connection.dto.js';
 import { ListConnectionsQuery } from './dto/list-connections.query.js';
 import { TokensService } from './tokens.service.js';
 
-const ID_PARAM = {
-  name: 'igUserId',
-  description: 'Instagram user id (digits)',
-  example: '17841400000000001',
-};
-
 @ApiTags('tokens')
 @Controller('tokens')
 export class TokensController {
@@ -30,8 +18,13 @@ export class TokensController {
 
   @Get()
   @RequireScope('tokens.read')
-  @ApiOperation({ summary: 'List connections, filtered by status or owner, a page at a time' })
+  @ApiOperation({
+    summary: 'List connections, filtered by status or owner, a page at a time',
+    description:
+      'Connections ordered by igUserId; pass nextCursor as cursor for the next page. Never holds a token.',
+  })
   @ApiOkResponse({ description: 'A page of connections', type: ConnectionListDto })
+  @ApiProblemResponse(400, 'A query parameter is not valid, or the cursor is not ours')
   async listConnections(@Query() query: ListConnectionsQuery): Promise<ConnectionListDto> {
     const page = await this.tokens.listPage(query);
     return {
@@ -42,8 +35,11 @@ export class TokensController {
 
   @Get(':igUserId')
   @RequireScope('tokens.read')
-  @ApiOperation({ summary: 'Read one connection (never the token)' })
-  @ApiParam(ID_PARAM)
+  @ApiOperation({
+    summary: 'Read one connection (never the token)',
+    description: 'Its status as callers see it, its token life and the state of its refreshes.',
+  })
+  @ApiIgUserIdParam()
   @ApiOkResponse({ description: 'The connection', type: ConnectionDto })
   @ApiProblemResponse(404, 'No connection for this id')
   async getConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<ConnectionDto> {
@@ -52,8 +48,12 @@ export class TokensController {
 
   @Get(':igUserId/access-token')
   @RequireScope('tokens.reveal')
-  @ApiOperation({ summary: 'Reveal the decrypted access token; every reveal is audited' })
-  @ApiParam(ID_PARAM)
+  @ApiOperation({
+    summary: 'Reveal the decrypted access token; every reveal is audited',
+    description:
+      'For services that call Instagram themselves. Each reveal is recorded with the API key name; a connection that is not active answers 409.',
+  })
+  @ApiIgUserIdParam()
   @ApiOkResponse({ description: 'The decrypted token (audited)', type: AccessTokenDto })
   @ApiProblemResponse(404, 'No connection for this id')
   @ApiProblemResponse(409, 'The connection is not active')
@@ -73,7 +73,7 @@ export class TokensController {
     description:
       'Upgrades a short-lived token to a long-lived one, or renews a long-lived token at least 24 hours old.',
   })
-  @ApiParam(ID_PARAM)
+  @ApiIgUserIdParam()
   @ApiOkResponse({ description: 'The connection', type: ConnectionDto })
   @ApiProblemResponse(404, 'No connection for this id')
   @ApiProblemResponse(409, 'Not active, too young to refresh, or Instagram rejected the token')
@@ -87,8 +87,12 @@ export class TokensController {
   @Delete(':igUserId')
   @HttpCode(204)
   @RequireScope('tokens.write')
-  @ApiOperation({ summary: 'Delete a connection and its token material' })
-  @ApiParam(ID_PARAM)
+  @ApiOperation({
+    summary: 'Delete a connection and its token material',
+    description:
+      'The connection and its encrypted token are gone; the reveal audit stays. A later consent creates it anew.',
+  })
+  @ApiIgUserIdParam()
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiProblemResponse(404, 'No connection for this id')
   async deleteConnection(@Param('igUserId', IgUserIdPipe) igUserId: string): Promise<void> {

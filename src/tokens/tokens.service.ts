@@ -2,29 +2,43 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import type { AppConfig } from '../config/app-config.js';
+import type { Transaction } from '../database/transactions.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
 import type { ShortLivedToken, UserNode } from '../instagram/instagram.wire.js';
+import { ConnectionEvents } from './connection-events.js';
+import { decodeCursor, encodeCursor } from './connection.mapper.js';
 import {
   type ConnectionRecord,
   ConnectionStatus,
   type ConnectionWithToken,
-  hasLapsed,
   TokenKind,
 } from './connection.record.js';
+import { BackgroundTasks } from '../common/background-tasks.js';
+import { ConnectionsRepository } from './connections.repository.js';
+import { effectiveStatus, RefreshPolicy } from './refresh-policy.js';
 import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
 import { TokenRefresher } from './token-refresher.js';
+import { TokenRevealsRepository } from './token-reveals.repository.js';
 import { TokenSealer } from './token-sealer.js';
-import { decodeCursor, encodeCursor } from './connection.mapper.js';
-import { TokensRepository } from './tokens.repository.js';
 
 const SHORT_LIVED_SECONDS = 60 * 60;
 const DEFAULT_PAGE_SIZE = 50;
 /** What connecting learns at once; the client adds `id` to every /me read. */
 const PROFILE_FIELDS = ['user_id', 'username'];
+/** Kept back from a consent's budget for the writes after the last call. */
+const WRITE_RESERVE_MS = 300;
+/** Below this, an upgrade call is not worth starting: the sweep does it instead. */
+const MIN_UPGRADE_MS = 200;
 
 export interface UsableToken {
   connection: ConnectionRecord;
   accessToken: string;
+}
+
+/** What a Meta callback did, and the connections it spared because they were consented since. */
+export interface AccountErasure<T> {
+  changed: T;
+  consentedSince: string[];
 }
 
 export interface RevealedToken {
@@ -38,18 +52,20 @@ export interface RevealedToken {
 export class TokensService {
   private readonly logger = new Logger(TokensService.name);
   private readonly userFields: string[];
-  private readonly minRefreshAgeMs: number;
 
   constructor(
-    private readonly repository: TokensRepository,
+    private readonly connections: ConnectionsRepository,
+    private readonly reveals: TokenRevealsRepository,
+    private readonly events: ConnectionEvents,
+    private readonly policy: RefreshPolicy,
     private readonly instagram: InstagramClient,
     private readonly sealer: TokenSealer,
     private readonly refresher: TokenRefresher,
     private readonly calls: StoredTokenCalls,
+    private readonly background: BackgroundTasks,
     config: ConfigService<AppConfig, true>,
   ) {
     this.userFields = config.get('instagram', { infer: true }).userFields;
-    this.minRefreshAgeMs = config.get('refresh', { infer: true }).minAgeSeconds * 1000;
   }
 
   /**
@@ -60,13 +76,15 @@ export class TokensService {
     token: ShortLivedToken;
     ownerId?: string;
     requestedScopes: string[];
+    /** When the consent must have answered (epoch ms): the upgrade gets what is left. */
+    deadline: number;
   }): Promise<ConnectionRecord> {
     const { userId: igUserId, accessToken } = input.token;
-    const consent = await this.repository.upsertConsented({
+    const consent = await this.connections.upsertConsented({
       igUserId,
       ownerId: input.ownerId,
       scopes: input.token.permissions ?? input.requestedScopes,
-      token: this.sealer.seal(
+      token: this.sealAndSchedule(
         igUserId,
         accessToken,
         TokenKind.short_lived,
@@ -85,13 +103,16 @@ export class TokensService {
           'Its owner must delete the connection before the account can be connected for another.',
       );
     }
-    await this.upgradeAfterConsent(connection, accessToken);
-    await this.learnProfileQuietly(connection, accessToken);
-    return (await this.repository.find(igUserId)) ?? connection;
+    // The profile is read beside the upgrade, off the critical path: the answer carries the
+    // username only if it came in time; otherwise it lands a little later (or on a user read).
+    const profile = this.background.run(() => this.learnProfileQuietly(connection, accessToken));
+    await this.upgradeAfterConsent(connection, accessToken, input.deadline - WRITE_RESERVE_MS);
+    await untilOrDeadline(profile, input.deadline - WRITE_RESERVE_MS);
+    return (await this.connections.find(igUserId)) ?? connection;
   }
 
   async getConnection(igUserId: string): Promise<ConnectionRecord> {
-    const connection = await this.repository.find(igUserId);
+    const connection = await this.connections.find(igUserId);
     if (connection === null) {
       throw notFound(igUserId);
     }
@@ -110,7 +131,7 @@ export class TokensService {
     if (query.cursor !== undefined && afterIgUserId === undefined) {
       throw new AppError(ErrorCode.ValidationFailed, 'cursor is not one this service issued.');
     }
-    const page = await this.repository.list({
+    const page = await this.connections.list({
       status: query.status,
       ownerId: query.ownerId,
       afterIgUserId,
@@ -123,7 +144,7 @@ export class TokensService {
 
   async revealAccessToken(igUserId: string, apiKeyName: string): Promise<RevealedToken> {
     const { connection, accessToken } = await this.usableToken(igUserId);
-    await this.repository.recordReveal(igUserId, apiKeyName);
+    await this.reveals.record(igUserId, apiKeyName);
     this.logger.log({ igUserId, apiKey: apiKeyName }, 'access token revealed');
     return { igUserId, accessToken, expiresAt: connection.expiresAt };
   }
@@ -131,37 +152,59 @@ export class TokensService {
   /** Refreshes now: upgrades a short-lived token, or renews a long-lived one Instagram allows. */
   async refreshNow(igUserId: string): Promise<ConnectionRecord> {
     await this.activeConnection(igUserId);
-    const claimed = await this.repository.claimOne(
-      igUserId,
-      this.refresher.owner,
-      this.refresher.leaseMs,
-    );
-    if (claimed === null) {
-      throw new AppError(
-        ErrorCode.RefreshInProgress,
-        `The token of ${igUserId} is being refreshed right now; read the connection in a moment.`,
-        { retryAfterSeconds: 5 },
-      );
-    }
-    if (claimed.tokenKind === TokenKind.long_lived) {
-      const allowedFrom = (claimed.tokenIssuedAt?.getTime() ?? 0) + this.minRefreshAgeMs;
-      if (allowedFrom > Date.now()) {
-        await this.repository.releaseLease(igUserId, this.refresher.owner);
-        throw new AppError(
-          ErrorCode.RefreshNotAllowed,
-          `Instagram refreshes long-lived tokens once they are 24 hours old; this one can be refreshed from ${new Date(allowedFrom).toISOString()}.`,
-          { retryAfterSeconds: (allowedFrom - Date.now()) / 1000 },
-        );
-      }
-    }
-    return this.refresher.refreshClaimed(claimed, 'on_demand');
+    return this.refresher.refreshNow(igUserId);
   }
 
   async deleteConnection(igUserId: string): Promise<void> {
-    if (!(await this.repository.delete(igUserId))) {
+    if (!(await this.connections.delete(igUserId))) {
       throw notFound(igUserId);
     }
     this.logger.log({ igUserId }, 'connection deleted');
+  }
+
+  /**
+   * Meta's deauthorize, in the caller's transaction: every connection of the account consented
+   * before `consentedBefore` (the request's time) is revoked and its token erased; one the
+   * person consented to since is left alone.
+   */
+  async revokeAccount(
+    anyId: string,
+    consentedBefore: Date,
+    tx: Transaction,
+  ): Promise<AccountErasure<ConnectionRecord[]>> {
+    const consentedSince = await this.connections.findConsentedSince(anyId, consentedBefore, tx);
+    const revoked = await this.connections.revokeAccount(anyId, consentedBefore, tx);
+    return { changed: revoked, consentedSince };
+  }
+
+  /**
+   * Meta's data deletion, in the caller's transaction: the account's connections (matched by
+   * any of its ids), their reveal audit and earlier webhook events naming them are deleted.
+   * Callers still hear connection.deleted, but the event keeps nothing of the person. A
+   * connection consented to after `consentedBefore` (the request's time) is kept, with its trail.
+   */
+  async eraseAccount(
+    anyId: string,
+    consentedBefore: Date,
+    tx: Transaction,
+  ): Promise<AccountErasure<number>> {
+    const consentedSince = await this.connections.findConsentedSince(anyId, consentedBefore, tx);
+    const connections = await this.connections.findAccount(anyId, consentedBefore, tx);
+    const igUserIds = [...new Set([anyId, ...connections.map((c) => c.igUserId)])].filter(
+      (id) => !consentedSince.includes(id),
+    );
+    await this.reveals.deleteFor(igUserIds, tx);
+    await this.events.forget(igUserIds, tx);
+    await this.connections.deleteAll(
+      connections.map((connection) => ({ ...connection, username: null })),
+      tx,
+    );
+    return { changed: connections.length, consentedSince };
+  }
+
+  /** Retention: reveal audit rows older than `cutoff` are deleted; answers how many. */
+  pruneRevealsBefore(cutoff: Date): Promise<number> {
+    return this.reveals.deleteRevealedBefore(cutoff);
   }
 
   /** The decrypted token of an active, unexpired connection, or the problem that stops its use. */
@@ -173,19 +216,27 @@ export class TokensService {
     };
   }
 
+  /** Stores the ids and username /me taught us, when they differ from what is stored. */
+  async learnProfile(connection: ConnectionRecord, node: UserNode): Promise<void> {
+    const changes = {
+      username: node.username !== connection.username ? node.username : undefined,
+      appScopedId: node.id !== connection.appScopedId ? node.id : undefined,
+      professionalId: node.userId !== connection.professionalId ? node.userId : undefined,
+    };
+    await this.connections.updateProfile(connection.igUserId, changes);
+  }
+
   /** An active, unexpired connection (a lapsed one is marked expired on the way). */
   private async activeConnection(igUserId: string): Promise<ConnectionWithToken> {
-    const connection = await this.repository.findWithToken(igUserId);
+    const connection = await this.connections.findWithToken(igUserId);
     if (connection === null) {
       throw notFound(igUserId);
     }
-    if (connection.status === ConnectionStatus.active && hasLapsed(connection)) {
-      await this.repository.markUnusable(
-        igUserId,
-        connection.tokenIssuedAt,
-        ConnectionStatus.expired,
-      );
-      connection.status = ConnectionStatus.expired;
+    if (effectiveStatus(connection, new Date()) !== connection.status) {
+      // Lapsed: what callers already see, now written down.
+      const expired = ConnectionStatus.expired;
+      await this.connections.markUnusable(igUserId, connection.tokenIssuedAt, expired);
+      connection.status = expired;
     }
     if (connection.status !== ConnectionStatus.active) {
       throw new AppError(
@@ -197,28 +248,34 @@ export class TokensService {
     return connection;
   }
 
-  /** Stores the ids and username /me taught us, when they differ from what is stored. */
-  async learnProfile(connection: ConnectionRecord, node: UserNode): Promise<void> {
-    const changes = {
-      username: node.username !== connection.username ? node.username : undefined,
-      appScopedId: node.id !== connection.appScopedId ? node.id : undefined,
-      professionalId: node.userId !== connection.professionalId ? node.userId : undefined,
-    };
-    await this.repository.updateProfile(connection.igUserId, changes);
+  private sealAndSchedule(igUserId: string, token: string, kind: TokenKind, lifetime: number) {
+    return this.policy.schedule(this.sealer.seal(igUserId, token, kind, lifetime));
   }
 
   private async upgradeAfterConsent(
     connection: ConnectionRecord,
     shortLivedToken: string,
+    deadline: number,
   ): Promise<void> {
+    const timeoutMs = deadline - Date.now();
+    if (timeoutMs < MIN_UPGRADE_MS) {
+      this.logger.warn(
+        { igUserId: connection.igUserId },
+        'no time left for the long-lived exchange; the short-lived token is kept and the sweep upgrades it',
+      );
+      return;
+    }
     try {
       const longLived = await this.calls.run(connection, () =>
-        this.instagram.exchangeForLongLived(shortLivedToken),
+        this.instagram.exchangeForLongLived(shortLivedToken, {
+          account: connection.igUserId,
+          timeoutMs,
+        }),
       );
-      await this.repository.replaceToken({
+      await this.connections.replaceToken({
         igUserId: connection.igUserId,
         expectedIssuedAt: connection.tokenIssuedAt,
-        token: this.sealer.seal(
+        token: this.sealAndSchedule(
           connection.igUserId,
           longLived.accessToken,
           TokenKind.long_lived,
@@ -240,7 +297,10 @@ export class TokensService {
   ): Promise<void> {
     const fields = PROFILE_FIELDS.filter((field) => this.userFields.includes(field));
     try {
-      await this.learnProfile(connection, await this.instagram.getUserNode(accessToken, fields));
+      await this.learnProfile(
+        connection,
+        await this.instagram.getUserNode(accessToken, { fields, account: connection.igUserId }),
+      );
     } catch (error) {
       this.logger.warn(
         { igUserId: connection.igUserId, failure: describeFailure(error) },
@@ -248,6 +308,18 @@ export class TokensService {
       );
     }
   }
+}
+
+/** Waits for the work, but not past the deadline (the work goes on by itself). */
+async function untilOrDeadline(work: Promise<unknown>, deadline: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    work,
+    new Promise((resolve) => {
+      timer = setTimeout(resolve, Math.max(0, deadline - Date.now()));
+    }),
+  ]);
+  clearTimeout(timer);
 }
 
 function withoutToken(connection: ConnectionWithToken): ConnectionRecord {

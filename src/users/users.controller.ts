@@ -1,6 +1,6 @@
 import { Controller, Get, Param } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiTags } from '@nestjs/swagger';
-import { IgUserIdPipe } from '../common/ig-user-id.pipe.js';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiIgUserIdParam, IgUserIdPipe } from '../common/ig-user-id.pipe.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
@@ -17,12 +17,10 @@ export class UsersController {
   @RequireScope('users.read')
   @ApiOperation({
     summary: "Read the person's Instagram profile (the user node) with the stored token",
+    description:
+      "Reads /me live with the connection's token (INSTAGRAM_USER_FIELDS); a token Instagram rejects makes the connection invalid.",
   })
-  @ApiParam({
-    name: 'igUserId',
-    description: 'Instagram user id (digits)',
-    example: '17841400000000001',
-  })
+  @ApiIgUserIdParam()
   @ApiOkResponse({ description: 'The user node', type: InstagramUserDto })
   @ApiProblemResponse(404, 'No connection for this id')
   @ApiProblemResponse(

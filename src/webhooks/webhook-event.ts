@@ -1,5 +1,3 @@
-import type { ConnectionDto } from '../tokens/dto/connection.dto.js';
-
 export const WEBHOOK_EVENT_TYPES = [
   'connection.created',
   'connection.refreshed',
@@ -11,6 +9,14 @@ export const WEBHOOK_EVENT_TYPES = [
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
+/**
+ * What an event says about its connection, built by the module that owns connections (the
+ * public connection shape): the outbox only needs its id, to order and to forget events.
+ */
+export interface ConnectionSnapshot {
+  igUserId: string;
+}
+
 /** What an event says besides the connection. */
 export interface WebhookEventDetails {
   /** connection.owner_conflict: the owner a refused consent was for (the connection is unchanged). */
@@ -18,9 +24,9 @@ export interface WebhookEventDetails {
 }
 
 /** The JSON body a webhook receiver gets; never holds a token. */
-export interface WebhookEventBody {
+export interface WebhookEventBody<C extends ConnectionSnapshot = ConnectionSnapshot> {
   id: string;
   type: WebhookEventType;
   createdAt: string;
-  data: { connection: ConnectionDto } & WebhookEventDetails;
+  data: { connection: C } & WebhookEventDetails;
 }

@@ -1,5 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
+import type { Transaction } from '../database/transactions.js';
+import type { Prisma } from '../generated/prisma/client.js';
 import type { WebhookEventBody } from './webhook-event.js';
 
 export interface ClaimedWebhookEvent {
@@ -11,6 +13,24 @@ export interface ClaimedWebhookEvent {
 @Injectable()
 export class WebhookEventsRepository {
   constructor(private readonly prisma: PrismaService) {}
+
+  async insert(bodies: WebhookEventBody[], createdAt: Date, tx: Transaction): Promise<void> {
+    await tx.webhookEvent.createMany({
+      data: bodies.map((body) => ({
+        id: body.id,
+        type: body.type,
+        payload: body as unknown as Prisma.InputJsonValue,
+        createdAt,
+      })),
+    });
+  }
+
+  /** Events whose connection is one of these, whatever their delivery state. */
+  async deleteNaming(igUserIds: string[], tx: Transaction): Promise<void> {
+    await tx.$executeRaw`
+      DELETE FROM webhook_events
+      WHERE payload -> 'data' -> 'connection' ->> 'igUserId' = ANY(${igUserIds})`;
+  }
 
   /** Takes due events for this replica; others skip them until the lease runs out. */
   async claimDue(owner: string, leaseMs: number, limit: number): Promise<ClaimedWebhookEvent[]> {

@@ -2,10 +2,14 @@ import { randomUUID } from 'node:crypto';
 import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
-import type { Prisma } from '../generated/prisma/client.js';
-import { toConnectionDto } from '../tokens/connection.mapper.js';
-import type { ConnectionRecord } from '../tokens/connection.record.js';
-import type { WebhookEventBody, WebhookEventDetails, WebhookEventType } from './webhook-event.js';
+import type { Transaction } from '../database/transactions.js';
+import type {
+  ConnectionSnapshot,
+  WebhookEventBody,
+  WebhookEventDetails,
+  WebhookEventType,
+} from './webhook-event.js';
+import { WebhookEventsRepository } from './webhook-events.repository.js';
 
 /**
  * Writes webhook events inside the caller's transaction, so an event exists exactly when its
@@ -15,31 +19,35 @@ import type { WebhookEventBody, WebhookEventDetails, WebhookEventType } from './
 export class WebhookOutbox {
   private readonly enabled: boolean;
 
-  constructor(config: ConfigService<AppConfig, true>) {
+  constructor(
+    private readonly events: WebhookEventsRepository,
+    config: ConfigService<AppConfig, true>,
+  ) {
     this.enabled = config.get('webhook', { infer: true }) !== undefined;
   }
 
-  async record(
-    tx: Prisma.TransactionClient,
+  /** One event of `type` per connection, as the caller saw each at `createdAt`. */
+  async record<C extends ConnectionSnapshot>(
     type: WebhookEventType,
-    connections: ConnectionRecord[],
+    connections: C[],
+    createdAt: Date,
+    tx: Transaction,
     details: WebhookEventDetails = {},
   ): Promise<void> {
     if (!this.enabled || connections.length === 0) {
       return;
     }
-    const createdAt = new Date();
-    await tx.webhookEvent.createMany({
-      data: connections.map((connection) => {
-        const id = randomUUID();
-        const body: WebhookEventBody = {
-          id,
-          type,
-          createdAt: createdAt.toISOString(),
-          data: { connection: toConnectionDto(connection, createdAt.getTime()), ...details },
-        };
-        return { id, type, payload: body as unknown as Prisma.InputJsonValue, createdAt };
-      }),
-    });
+    const bodies = connections.map((connection): WebhookEventBody<C> => ({
+      id: randomUUID(),
+      type,
+      createdAt: createdAt.toISOString(),
+      data: { connection, ...details },
+    }));
+    await this.events.insert(bodies, createdAt, tx);
+  }
+
+  /** Deletes every event naming these connections (Meta's data deletion keeps none). */
+  async forgetConnections(igUserIds: string[], tx: Transaction): Promise<void> {
+    await this.events.deleteNaming(igUserIds, tx);
   }
 }

@@ -164,53 +164,10 @@ export function bearer(secret: string): { Authorization: string } {
   return { Authorization: `Bearer ${secret}` };
 }
 
-/** The decrypted token, through the API (the reveal is audited like any other). */
-export async function revealToken(test: TestApp, igUserId: string): Promise<string> {
-  const response = await test.http
-    .get(`/tokens/${igUserId}/access-token`)
-    .set(bearer(API_KEY.tokensReveal))
-    .expect(200);
-  return response.body.accessToken as string;
-}
-
-/** Presses Allow (or Deny) on the emulator's consent page; answers the redirect back to us. */
-export async function consent(
-  authorizeUrl: string,
-  options: { decision?: 'allow' | 'deny'; username?: string } = {},
-): Promise<URL> {
-  const url = new URL(authorizeUrl);
-  const form = new URLSearchParams(url.searchParams);
-  form.set('decision', options.decision ?? 'allow');
-  form.set('username', options.username ?? `user_${randomBytes(4).toString('hex')}`);
-  const response = await fetch(`${url.origin}/oauth/authorize`, {
-    method: 'POST',
-    body: form,
-    redirect: 'manual',
-  });
-  const location = response.headers.get('location');
-  if (response.status !== 302 || location === null) {
-    throw new Error(`consent answered ${response.status}: ${await response.text()}`);
-  }
-  return new URL(location);
-}
-
-/** The path and query of Instagram's redirect, as our app receives it (no fragment). */
-export function callbackPath(redirect: URL): string {
-  return `${redirect.pathname}${redirect.search}`;
-}
-
-/** Starts a flow through the API, consents, and completes the callback; answers the connection. */
-export async function connectAccount(
-  test: TestApp,
-  options: { ownerId?: string; username?: string } = {},
-): Promise<{ igUserId: string; body: Record<string, unknown>; code: string }> {
-  const started = await test.http
-    .post('/auth/instagram/authorization-urls')
-    .set(bearer(API_KEY.tokensWrite))
-    .send(options.ownerId === undefined ? {} : { ownerId: options.ownerId })
-    .expect(201);
-  const redirect = await consent(started.body.url as string, { username: options.username });
-  const code = redirect.searchParams.get('code') as string;
-  const callback = await test.http.get(callbackPath(redirect)).expect(200);
-  return { igUserId: callback.body.igUserId as string, body: callback.body, code };
+/** Serves the test app on a loopback port, for clients that need a real socket; its base URL. */
+export async function listenOnLoopback(test: TestApp): Promise<string> {
+  await test.app.listen({ port: 0, host: '127.0.0.1' });
+  const address = test.app.getHttpServer().address();
+  const port = typeof address === 'object' && address !== null ? address.port : 0;
+  return `http://127.0.0.1:${port}`;
 }

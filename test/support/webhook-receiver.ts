@@ -1,18 +1,19 @@
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { ConnectionDto } from '../../src/tokens/dto/connection.dto.js';
 import type { WebhookEventBody } from '../../src/webhooks/webhook-event.js';
 
-/** One POST a Receiver got, and what it answered. */
 export interface Delivery {
   path: string;
   headers: IncomingHttpHeaders;
   raw: string;
-  body: WebhookEventBody;
+  body: WebhookEventBody<ConnectionDto>;
+  /** The status the receiver answered. */
   answered: number;
 }
 
 /** A caller's webhook endpoint on loopback: records every POST and answers `status`. */
-export class Receiver {
+export class WebhookReceiver {
   readonly deliveries: Delivery[] = [];
   status = 200;
   private server: Server | undefined;
@@ -33,7 +34,7 @@ export class Receiver {
           path: request.url ?? '',
           headers: request.headers,
           raw,
-          body: JSON.parse(raw) as WebhookEventBody,
+          body: JSON.parse(raw) as WebhookEventBody<ConnectionDto>,
           answered: this.status,
         });
         response.writeHead(this.status, { 'content-type': 'text/plain' }).end('ok');

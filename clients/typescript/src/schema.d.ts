@@ -13,7 +13,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Start a flow for a person your service sends to Instagram */
+        /**
+         * Start a flow for a person your service sends to Instagram
+         * @description Answers the authorization URL to send the person to; the connection the flow creates carries ownerId, and the person comes back to returnTo with the outcome.
+         */
         post: operations["createAuthorizationUrl"];
         delete?: never;
         options?: never;
@@ -28,7 +31,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Send a browser to Instagram's authorization window */
+        /**
+         * Send a browser to Instagram's authorization window
+         * @description For a link or button in your app: redirects to Instagram with client_id, redirect_uri, scope, response_type=code and a fresh one-time state (10 minutes). The callback comes back to this service.
+         */
         get: operations["startAuthorization"];
         put?: never;
         post?: never;
@@ -127,7 +133,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Exchange a code captured elsewhere and store the token */
+        /**
+         * Exchange a code captured elsewhere and store the token
+         * @description For a code your own redirect received: exchanges it for a short-lived and then a long-lived token, stores it encrypted, and answers the connection.
+         */
         post: operations["exchangeCode"];
         delete?: never;
         options?: never;
@@ -142,7 +151,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The process is up */
+        /**
+         * The process is up
+         * @description Liveness: answers while the process serves HTTP; it asks nothing of the database.
+         */
         get: operations["getLiveness"];
         put?: never;
         post?: never;
@@ -159,7 +171,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The database is reachable and migrated */
+        /**
+         * The database is reachable and migrated
+         * @description Readiness: 503 until the database answers and every migration shipped with this build is applied.
+         */
         get: operations["getReadiness"];
         put?: never;
         post?: never;
@@ -176,7 +191,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics */
+        /**
+         * Prometheus metrics
+         * @description Requests, Instagram calls, refreshes, webhook deliveries and connections by status, in the Prometheus text format; labels carry route patterns, never ids or tokens.
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -193,7 +211,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** List connections, filtered by status or owner, a page at a time */
+        /**
+         * List connections, filtered by status or owner, a page at a time
+         * @description Connections ordered by igUserId; pass nextCursor as cursor for the next page. Never holds a token.
+         */
         get: operations["listConnections"];
         put?: never;
         post?: never;
@@ -210,11 +231,17 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read one connection (never the token) */
+        /**
+         * Read one connection (never the token)
+         * @description Its status as callers see it, its token life and the state of its refreshes.
+         */
         get: operations["getConnection"];
         put?: never;
         post?: never;
-        /** Delete a connection and its token material */
+        /**
+         * Delete a connection and its token material
+         * @description The connection and its encrypted token are gone; the reveal audit stays. A later consent creates it anew.
+         */
         delete: operations["deleteConnection"];
         options?: never;
         head?: never;
@@ -228,7 +255,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Reveal the decrypted access token; every reveal is audited */
+        /**
+         * Reveal the decrypted access token; every reveal is audited
+         * @description For services that call Instagram themselves. Each reveal is recorded with the API key name; a connection that is not active answers 409.
+         */
         get: operations["revealAccessToken"];
         put?: never;
         post?: never;
@@ -265,7 +295,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Read the person's Instagram profile (the user node) with the stored token */
+        /**
+         * Read the person's Instagram profile (the user node) with the stored token
+         * @description Reads /me live with the connection's token (INSTAGRAM_USER_FIELDS); a token Instagram rejects makes the connection invalid.
+         */
         get: operations["getInstagramUser"];
         put?: never;
         post?: never;
@@ -279,141 +312,283 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description A decrypted access token; every reveal is audited. */
         AccessTokenDto: {
             /** @description The Instagram access token. Treat as a secret. */
             accessToken: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When Instagram stops accepting the token; null when Instagram did not say.
+             */
             expiresAt: string | null;
-            /** @example 17841400000000001 */
+            /**
+             * @description The Instagram user id of the connection, as exact digits.
+             * @example 17841400000000001
+             */
             igUserId: string;
         };
+        /** @description A flow for a person your service sends to Instagram. */
         AuthorizationUrlDto: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the flow ends: a callback after this is refused (flows last 10 minutes).
+             */
             expiresAt: string;
+            /** @description The flow's one-time state, already in the URL. */
             state: string;
-            /** @example https://www.instagram.com/oauth/authorize?client_id=...&state=... */
+            /**
+             * @description Send the person here: Instagram's authorization window for this flow.
+             * @example https://www.instagram.com/oauth/authorize?client_id=...&state=...
+             */
             url: string;
         };
+        /** @description One person's Instagram authorization. Never holds a token. */
         ConnectionDto: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the account was first connected.
+             */
             createdAt: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When Instagram stops accepting the stored token; null when unknown.
+             */
             expiresAt: string | null;
-            /** @example 17841400000000001 */
+            /**
+             * @description The Instagram user id from the code exchange, as exact digits (ids exceed 2^53); the key of the connection.
+             * @example 17841400000000001
+             */
             igUserId: string;
-            /** @example null */
+            /**
+             * @description Why the last refresh failed (never a secret); null after a success.
+             * @example null
+             */
             lastRefreshError: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the last refresh failed; null after a success.
+             */
             lastRefreshErrorAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the token was last renewed by a refresh; null before the first.
+             */
             lastRefreshedAt: string | null;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When the service will next try to refresh (or upgrade) the token; null when it will not.
+             */
             nextRefreshAt: string | null;
-            /** @example customer-42 */
+            /**
+             * @description The caller's own id for the person, given when the flow started; null when none was.
+             * @example customer-42
+             */
             ownerId: string | null;
-            /** @example 0 */
+            /**
+             * @description Failed refresh attempts since the last success.
+             * @example 0
+             */
             refreshAttempts: number;
             /**
+             * @description The scopes Instagram granted.
              * @example [
              *       "instagram_business_basic"
              *     ]
              */
             scopes: string[];
-            /** @example active */
+            /**
+             * @description `active`: usable; `expired`: the token ran out; `invalid`: Instagram rejected the token; `revoked`: the person removed the app. Only a new consent makes a connection active again.
+             * @example active
+             */
             status: components["schemas"]["ConnectionStatus"];
-            /** @example long_lived */
+            /**
+             * @description `short_lived` (an hour; its upgrade failed and a refresh will retry it) or `long_lived` (60 days, refreshed ahead of its end).
+             * @example long_lived
+             */
             tokenKind: components["schemas"]["TokenKind"];
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When anything of the connection last changed.
+             */
             updatedAt: string;
-            /** @example jane */
+            /**
+             * @description The person's Instagram username, once the vault has read it; else null.
+             * @example jane
+             */
             username: string | null;
         };
+        /** @description A page of connections, ordered by igUserId. */
         ConnectionListDto: {
+            /** @description The connections of this page. */
             items: components["schemas"]["ConnectionDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. */
             nextCursor: string | null;
         };
-        /** @enum {string} */
+        /**
+         * @description `active`: usable; `expired`: the token ran out; `invalid`: Instagram rejected the token; `revoked`: the person removed the app. Only a new consent makes a connection active again.
+         * @enum {string}
+         */
         ConnectionStatus: "active" | "expired" | "invalid" | "revoked";
+        /** @description What to start a flow with; both fields are optional. */
         CreateAuthorizationUrlDto: {
             /**
-             * @description The caller's own id for the person; the connection carries it. An account already connected under another owner is not moved: owner_conflict (409).
+             * @description The caller's own id for the person; the connection will carry it. An account already connected under another owner is not moved: the flow ends with owner_conflict (409).
              * @example customer-42
              */
             ownerId?: string;
-            /** @example https://app.example.com/instagram/done */
+            /**
+             * @description Where the person lands after the callback, with status=connected&ig_user_id=ID or status=error&error=CODE added; its origin must be in AUTH_RETURN_TO_ORIGINS.
+             * @example https://app.example.com/instagram/done
+             */
             returnTo?: string;
         };
+        /** @description The answer Meta expects from a data deletion callback (snake_case is Meta's). */
         DataDeletionReceiptDto: {
-            /** @example k3J9xQ2m */
+            /**
+             * @description The code Meta shows the person; it names the deletion in the status URL.
+             * @example k3J9xQ2m
+             */
             confirmation_code: string;
-            /** @example https://vault.example.com/auth/instagram/data-deletion/k3J9xQ2m */
+            /**
+             * @description Where the person can see the deletion's status.
+             * @example https://vault.example.com/auth/instagram/data-deletion/k3J9xQ2m
+             */
             url: string;
         };
+        /** @description A data deletion as its status page reports it. */
         DataDeletionStatusDto: {
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When everything held for the account was deleted; null while it runs.
+             */
             completedAt: string | null;
-            /** @example k3J9xQ2m */
+            /**
+             * @description The deletion's confirmation code.
+             * @example k3J9xQ2m
+             */
             confirmationCode: string;
-            /** Format: date-time */
+            /**
+             * Format: date-time
+             * @description When Meta asked.
+             */
             requestedAt: string;
             /**
+             * @description The deletion runs at once, so a stored one is always `completed`.
              * @example completed
              * @enum {string}
              */
             status: "completed";
         };
+        /** @description The acknowledgement of a deauthorize callback. */
         DeauthorizeReceiptDto: {
-            /** @example true */
+            /**
+             * @description Always true: the callback was verified and applied.
+             * @example true
+             */
             received: boolean;
         };
-        /** @enum {string} */
+        /**
+         * @description The stable code to branch on; titles and details may change.
+         * @enum {string}
+         */
         ErrorCode: "validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "uri_too_long" | "headers_too_large" | "connection_not_found" | "connection_not_active" | "owner_conflict" | "invalid_state" | "invalid_return_to" | "access_denied" | "refresh_not_allowed" | "refresh_in_progress" | "invalid_signed_request" | "deletion_request_not_found" | "deletion_record_pruned" | "instagram_rejected" | "instagram_token_invalid" | "instagram_permission_missing" | "instagram_rate_limited" | "instagram_unavailable" | "instagram_bad_response" | "instagram_timeout" | "encryption_key_missing" | "database_unavailable" | "not_ready" | "internal_error";
+        /** @description An authorization code captured outside the vault, to exchange. */
         ExchangeCodeDto: {
+            /** @description The authorization code; a trailing `#_` (Instagram's suffix) is removed. */
             code: string;
             /**
-             * @description The caller's own id for the person; the connection carries it. An account already connected under another owner is not moved: owner_conflict (409).
+             * @description The caller's own id for the person; the connection will carry it. An account already connected under another owner is not moved: the flow ends with owner_conflict (409).
              * @example customer-42
              */
             ownerId?: string;
+            /** @description The redirect URI the code was issued for, sent to Instagram byte for byte; defaults to INSTAGRAM_REDIRECT_URI. */
             redirectUri?: string;
         };
+        /** @description A passing health check. */
         HealthDto: {
-            /** @example ok */
+            /**
+             * @description Always `ok`; a failing check answers a problem.
+             * @example ok
+             */
             status: string;
         };
+        /** @description The Instagram user node, read live with the stored token; null where Instagram gave no value (or INSTAGRAM_USER_FIELDS does not ask for it). */
         InstagramUserDto: {
-            /** @example BUSINESS */
+            /**
+             * @description BUSINESS, MEDIA_CREATOR, or PERSONAL (Basic Display).
+             * @example BUSINESS
+             */
             accountType: string | null;
-            /** @example 1200 */
+            /**
+             * @description How many accounts follow this one.
+             * @example 1200
+             */
             followersCount: number | null;
-            /** @example 180 */
+            /**
+             * @description How many accounts this one follows.
+             * @example 180
+             */
             followsCount: number | null;
-            /** @example 17841400000000001 */
+            /**
+             * @description Always the connection's key (the code exchange's user_id), not /me's other ids.
+             * @example 17841400000000001
+             */
             igUserId: string;
-            /** @example 42 */
+            /**
+             * @description How many media objects the account has published.
+             * @example 42
+             */
             mediaCount: number | null;
-            /** @example Jane Doe */
+            /**
+             * @description The name on the profile.
+             * @example Jane Doe
+             */
             name: string | null;
+            /** @description The profile picture's URL on Instagram's CDN (it expires). */
             profilePictureUrl: string | null;
-            /** @example jane */
+            /**
+             * @description The Instagram username.
+             * @example jane
+             */
             username: string | null;
         };
+        /** @description RFC 9457 problem details (application/problem+json), with our `code`. */
         ProblemDto: {
-            /** @example connection_not_found */
+            /**
+             * @description The stable code to branch on; titles and details may change.
+             * @example connection_not_found
+             */
             code: components["schemas"]["ErrorCode"];
-            /** @example No connection for Instagram user 17841400000000001. */
+            /**
+             * @description What went wrong this time, for people (never a secret).
+             * @example No connection for Instagram user 17841400000000001.
+             */
             detail: string;
-            /** @example 404 */
+            /**
+             * @description The HTTP status of the answer.
+             * @example 404
+             */
             status: number;
-            /** @example No such connection */
+            /**
+             * @description A short summary of the problem's kind, the same for every occurrence.
+             * @example No such connection
+             */
             title: string;
-            /** @example urn:instagram-token-vault:problem:connection_not_found */
+            /**
+             * @description A URN naming the kind of problem; one per code.
+             * @example urn:instagram-token-vault:problem:connection_not_found
+             */
             type: string;
         };
+        /** @description The form Meta posts to its callbacks. */
         SignedRequestFormDto: {
+            /** @description base64url(signature) "." base64url(payload), signed with the app secret. */
             signed_request: string;
         };
-        /** @enum {string} */
+        /**
+         * @description `short_lived` (an hour; its upgrade failed and a refresh will retry it) or `long_lived` (60 days, refreshed ahead of its end).
+         * @enum {string}
+         */
         TokenKind: "short_lived" | "long_lived";
     };
     responses: never;
@@ -478,6 +653,7 @@ export interface operations {
     startAuthorization: {
         parameters: {
             query?: {
+                /** @description Where the person lands after the callback; its origin must be in AUTH_RETURN_TO_ORIGINS. */
                 return_to?: string;
             };
             header?: never;
@@ -516,10 +692,15 @@ export interface operations {
     completeAuthorization: {
         parameters: {
             query?: {
+                /** @description Instagram's words for the error */
                 error_description?: unknown;
+                /** @description Instagram's reason code */
                 error_reason?: unknown;
+                /** @description Instagram's error (on Deny) */
                 error?: unknown;
+                /** @description The one-time state of the flow */
                 state?: unknown;
+                /** @description The authorization code (on Allow) */
                 code?: unknown;
             };
             header?: never;
@@ -652,6 +833,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
+                /** @description The confirmation_code the data deletion callback answered */
                 confirmationCode: string;
             };
             cookie?: never;
@@ -905,9 +1087,13 @@ export interface operations {
     listConnections: {
         parameters: {
             query?: {
+                /** @description Only connections in this status, as callers see it (an active one past its expiry is expired). */
                 status?: components["schemas"]["ConnectionStatus"];
+                /** @description Only connections started with this ownerId. */
                 ownerId?: string;
+                /** @description How many connections a page holds at most. */
                 limit?: number;
+                /** @description The nextCursor of the previous page. */
                 cursor?: string;
             };
             header?: never;
@@ -923,6 +1109,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionListDto"];
+                };
+            };
+            /** @description A query parameter is not valid, or the cursor is not ours */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description No or unknown API key */
@@ -950,7 +1145,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Instagram user id (digits) */
+                /** @description Instagram user id of the connection (digits) */
                 igUserId: string;
             };
             cookie?: never;
@@ -964,6 +1159,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionDto"];
+                };
+            };
+            /** @description igUserId is not a string of digits */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description No or unknown API key */
@@ -1000,7 +1204,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Instagram user id (digits) */
+                /** @description Instagram user id of the connection (digits) */
                 igUserId: string;
             };
             cookie?: never;
@@ -1013,6 +1217,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description igUserId is not a string of digits */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
             };
             /** @description No or unknown API key */
             401: {
@@ -1048,7 +1261,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Instagram user id (digits) */
+                /** @description Instagram user id of the connection (digits) */
                 igUserId: string;
             };
             cookie?: never;
@@ -1062,6 +1275,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AccessTokenDto"];
+                };
+            };
+            /** @description igUserId is not a string of digits */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description No or unknown API key */
@@ -1107,7 +1329,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Instagram user id (digits) */
+                /** @description Instagram user id of the connection (digits) */
                 igUserId: string;
             };
             cookie?: never;
@@ -1121,6 +1343,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionDto"];
+                };
+            };
+            /** @description igUserId is not a string of digits */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description No or unknown API key */
@@ -1202,7 +1433,7 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description Instagram user id (digits) */
+                /** @description Instagram user id of the connection (digits) */
                 igUserId: string;
             };
             cookie?: never;
@@ -1216,6 +1447,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["InstagramUserDto"];
+                };
+            };
+            /** @description igUserId is not a string of digits */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
                 };
             };
             /** @description No or unknown API key */

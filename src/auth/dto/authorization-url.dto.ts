@@ -1,14 +1,20 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 
+@ApiSchema({ description: 'A flow for a person your service sends to Instagram.' })
 export class AuthorizationUrlDto {
-  /** Send the person here: Instagram's authorization window for this flow. */
-  @ApiProperty({ example: 'https://www.instagram.com/oauth/authorize?client_id=...&state=...' })
+  @ApiProperty({
+    description: "Send the person here: Instagram's authorization window for this flow.",
+    example: 'https://www.instagram.com/oauth/authorize?client_id=...&state=...',
+  })
   url!: string;
 
-  /** The flow's one-time state, already in the URL. */
-  @ApiProperty()
+  @ApiProperty({ description: "The flow's one-time state, already in the URL." })
   state!: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({
+    description: 'When the flow ends: a callback after this is refused (flows last 10 minutes).',
+    type: String,
+    format: 'date-time',
+  })
   expiresAt!: string;
 }

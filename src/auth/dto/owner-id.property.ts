@@ -11,7 +11,7 @@ export function OwnerIdProperty(): PropertyDecorator {
       minLength: 1,
       maxLength: 255,
       description:
-        "The caller's own id for the person; the connection carries it. An account already connected under another owner is not moved: owner_conflict (409).",
+        "The caller's own id for the person; the connection will carry it. An account already connected under another owner is not moved: the flow ends with owner_conflict (409).",
     }),
     IsOptional(),
     IsSafeText(255, 1),

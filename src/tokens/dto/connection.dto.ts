@@ -1,67 +1,126 @@
-import { ApiProperty } from '@nestjs/swagger';
+import { ApiProperty, ApiSchema } from '@nestjs/swagger';
 import { ConnectionStatus, TokenKind } from '../connection.record.js';
 
-/** One person's Instagram authorization. Never holds a token. */
+@ApiSchema({ description: "One person's Instagram authorization. Never holds a token." })
 export class ConnectionDto {
-  /** The Instagram user id from the code exchange, as exact digits (ids exceed 2^53). */
-  @ApiProperty({ example: '17841400000000001', pattern: '^\\d+$' })
+  @ApiProperty({
+    description:
+      'The Instagram user id from the code exchange, as exact digits (ids exceed 2^53); the key of the connection.',
+    example: '17841400000000001',
+    pattern: '^\\d+$',
+  })
   igUserId!: string;
 
-  /** The caller's own id for the person, given when the flow started. */
-  @ApiProperty({ type: String, nullable: true, example: 'customer-42' })
+  @ApiProperty({
+    description:
+      "The caller's own id for the person, given when the flow started; null when none was.",
+    type: String,
+    nullable: true,
+    example: 'customer-42',
+  })
   ownerId!: string | null;
 
-  @ApiProperty({ type: String, nullable: true, example: 'jane' })
+  @ApiProperty({
+    description: "The person's Instagram username, once the vault has read it; else null.",
+    type: String,
+    nullable: true,
+    example: 'jane',
+  })
   username!: string | null;
 
-  /** The scopes Instagram granted. */
-  @ApiProperty({ type: [String], example: ['instagram_business_basic'] })
+  @ApiProperty({
+    description: 'The scopes Instagram granted.',
+    type: [String],
+    example: ['instagram_business_basic'],
+  })
   scopes!: string[];
 
-  @ApiProperty({ enum: TokenKind, enumName: 'TokenKind', example: TokenKind.long_lived })
+  @ApiProperty({
+    description:
+      '`short_lived` (an hour; its upgrade failed and a refresh will retry it) or `long_lived` (60 days, refreshed ahead of its end).',
+    enum: TokenKind,
+    enumName: 'TokenKind',
+    example: TokenKind.long_lived,
+  })
   tokenKind!: TokenKind;
 
-  /** `invalid`: Instagram rejected the token; `revoked`: the person removed the app. */
   @ApiProperty({
+    description:
+      '`active`: usable; `expired`: the token ran out; `invalid`: Instagram rejected the token; `revoked`: the person removed the app. Only a new consent makes a connection active again.',
     enum: ConnectionStatus,
     enumName: 'ConnectionStatus',
     example: ConnectionStatus.active,
   })
   status!: ConnectionStatus;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({
+    description: 'When Instagram stops accepting the stored token; null when unknown.',
+    type: String,
+    format: 'date-time',
+    nullable: true,
+  })
   expiresAt!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({
+    description: 'When the token was last renewed by a refresh; null before the first.',
+    type: String,
+    format: 'date-time',
+    nullable: true,
+  })
   lastRefreshedAt!: string | null;
 
-  /** When the service will next try to refresh (or upgrade) the token; null when it will not. */
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({
+    description:
+      'When the service will next try to refresh (or upgrade) the token; null when it will not.',
+    type: String,
+    format: 'date-time',
+    nullable: true,
+  })
   nextRefreshAt!: string | null;
 
-  /** Failed refresh attempts since the last success. */
-  @ApiProperty({ example: 0 })
+  @ApiProperty({ description: 'Failed refresh attempts since the last success.', example: 0 })
   refreshAttempts!: number;
 
-  /** Why the last refresh failed (never a secret); null after a success. */
-  @ApiProperty({ type: String, nullable: true, example: null })
+  @ApiProperty({
+    description: 'Why the last refresh failed (never a secret); null after a success.',
+    type: String,
+    nullable: true,
+    example: null,
+  })
   lastRefreshError!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time', nullable: true })
+  @ApiProperty({
+    description: 'When the last refresh failed; null after a success.',
+    type: String,
+    format: 'date-time',
+    nullable: true,
+  })
   lastRefreshErrorAt!: string | null;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({
+    description: 'When the account was first connected.',
+    type: String,
+    format: 'date-time',
+  })
   createdAt!: string;
 
-  @ApiProperty({ type: String, format: 'date-time' })
+  @ApiProperty({
+    description: 'When anything of the connection last changed.',
+    type: String,
+    format: 'date-time',
+  })
   updatedAt!: string;
 }
 
+@ApiSchema({ description: 'A page of connections, ordered by igUserId.' })
 export class ConnectionListDto {
-  @ApiProperty({ type: [ConnectionDto] })
+  @ApiProperty({ description: 'The connections of this page.', type: [ConnectionDto] })
   items!: ConnectionDto[];
 
-  /** Pass as `cursor` for the next page; null on the last page. */
-  @ApiProperty({ type: String, nullable: true })
+  @ApiProperty({
+    description: 'Pass as `cursor` for the next page; null on the last page.',
+    type: String,
+    nullable: true,
+  })
   nextCursor!: string | null;
 }

@@ -5,17 +5,30 @@ import { IsSafeText } from '../../common/safe-text.decorator.js';
 import { ConnectionStatus } from '../connection.record.js';
 
 export class ListConnectionsQuery {
-  @ApiPropertyOptional({ enum: ConnectionStatus, enumName: 'ConnectionStatus' })
+  @ApiPropertyOptional({
+    description:
+      'Only connections in this status, as callers see it (an active one past its expiry is expired).',
+    enum: ConnectionStatus,
+    enumName: 'ConnectionStatus',
+  })
   @IsOptional()
   @IsEnum(ConnectionStatus)
   status?: ConnectionStatus;
 
-  @ApiPropertyOptional({ maxLength: 255 })
+  @ApiPropertyOptional({
+    description: 'Only connections started with this ownerId.',
+    maxLength: 255,
+  })
   @IsOptional()
   @IsSafeText(255)
   ownerId?: string;
 
-  @ApiPropertyOptional({ minimum: 1, maximum: 100, default: 50 })
+  @ApiPropertyOptional({
+    description: 'How many connections a page holds at most.',
+    minimum: 1,
+    maximum: 100,
+    default: 50,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
@@ -23,8 +36,7 @@ export class ListConnectionsQuery {
   @Max(100)
   limit?: number;
 
-  /** The nextCursor of the previous page. */
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ description: 'The nextCursor of the previous page.' })
   @IsOptional()
   @IsString()
   @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'cursor is not one this service issued' })

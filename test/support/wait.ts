@@ -1,8 +1,15 @@
-/** Polls until the probe answers something (not undefined or false), or fails after timeoutMs. */
+/** The dispatcher polls every second; this leaves room for a slow machine. */
+const DEFAULT_WAIT_MS = 10_000;
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `probe` every 100 ms until it answers a value (not undefined or false); fails after the timeout. */
 export async function waitFor<T>(
   description: string,
   probe: () => T | undefined | false | Promise<T | undefined | false>,
-  timeoutMs = 10_000,
+  timeoutMs = DEFAULT_WAIT_MS,
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -13,6 +20,6 @@ export async function waitFor<T>(
     if (Date.now() > deadline) {
       throw new Error(`timed out after ${timeoutMs} ms waiting for ${description}`);
     }
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
   }
 }

@@ -1,0 +1,17 @@
+/**
+ * Concurrent calls for the same key share one run of the work: the first caller starts it,
+ * the others wait for the same result (or the same error). Nothing is kept once it settles.
+ */
+export class SingleFlight<K, V> {
+  private readonly inFlight = new Map<K, Promise<V>>();
+
+  run(key: K, work: () => Promise<V>): Promise<V> {
+    const running = this.inFlight.get(key);
+    if (running !== undefined) {
+      return running;
+    }
+    const started = work().finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, started);
+    return started;
+  }
+}

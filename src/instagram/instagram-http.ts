@@ -1,0 +1,63 @@
+import { Agent, request } from 'undici';
+
+/** Instagram's answers are small; anything far larger is not an answer we can use. */
+const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
+
+export interface HttpAnswer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  text: string;
+}
+
+/** A failure below HTTP, and whether our own deadline caused it. */
+export class TransportError extends Error {
+  constructor(
+    readonly reason: unknown,
+    readonly deadlinePassed: boolean,
+  ) {
+    super('transport failure');
+    this.name = 'TransportError';
+  }
+}
+
+/**
+ * HTTP to Instagram over undici: keep-alive connections per origin, no redirects followed, no
+ * proxy from the environment, and one deadline per call covering connect, headers and body.
+ */
+export class InstagramHttp {
+  private readonly agent = new Agent({
+    connections: 64,
+    keepAliveTimeout: 10_000,
+    maxResponseSize: MAX_RESPONSE_BYTES,
+  });
+
+  async send(
+    method: 'GET' | 'POST',
+    url: URL,
+    timeoutMs: number,
+    form?: URLSearchParams,
+  ): Promise<HttpAnswer> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      const response = await request(url, {
+        method,
+        dispatcher: this.agent,
+        signal,
+        headers:
+          form === undefined ? undefined : { 'content-type': 'application/x-www-form-urlencoded' },
+        body: form?.toString(),
+      });
+      return {
+        status: response.statusCode,
+        headers: response.headers,
+        text: await response.body.text(),
+      };
+    } catch (error) {
+      throw new TransportError(error, signal.aborted);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.agent.destroy().catch(() => undefined);
+  }
+}

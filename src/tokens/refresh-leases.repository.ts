@@ -1,0 +1,110 @@
+import { Injectable } from '@nestjs/common';
+import { PrismaService } from '../database/prisma.service.js';
+import { WITH_TOKEN_SELECT } from './connection.columns.js';
+import type { ConnectionWithToken } from './connection.record.js';
+import type { DueCutoffs } from './refresh-policy.js';
+
+export interface LeaseTerms {
+  owner: string;
+  leaseMs: number;
+}
+
+/**
+ * Refresh leases on connections: which replica refreshes a token right now. Used by
+ * TokenRefresher alone. Lease times are the database's clock, so replicas agree on them.
+ */
+@Injectable()
+export class RefreshLeasesRepository {
+  constructor(private readonly prisma: PrismaService) {}
+
+  /**
+   * Claims up to `limit` due tokens: active, unexpired, not leased, and due by
+   * RefreshPolicy.isDue, whose thresholds come in as `due`. SKIP LOCKED keeps two replicas
+   * off the same rows; the soonest to expire go first.
+   */
+  async claimDue(
+    lease: LeaseTerms,
+    due: DueCutoffs,
+    limit: number,
+  ): Promise<ConnectionWithToken[]> {
+    // Times go in as ISO text cast here: an untyped timestamp would be read in the session's zone.
+    const now = due.now.toISOString();
+    const expiringBefore = due.expiringBefore.toISOString();
+    const issuedBefore = due.issuedBefore.toISOString();
+    const claimed = await this.prisma.$queryRaw<{ ig_user_id: string }[]>`
+      UPDATE connections
+      SET lease_owner = ${lease.owner},
+          lease_expires_at = now() + make_interval(secs => ${lease.leaseMs / 1000})
+      WHERE ig_user_id IN (
+        SELECT ig_user_id FROM connections
+        WHERE status = 'active' AND token_ciphertext IS NOT NULL
+          AND expires_at > ${now}::timestamptz
+          AND (lease_expires_at IS NULL OR lease_expires_at <= now())
+          AND (next_refresh_at <= ${now}::timestamptz
+            OR (refresh_attempts = 0 AND token_kind = 'long_lived'
+              AND expires_at <= ${expiringBefore}::timestamptz
+              AND token_issued_at <= ${issuedBefore}::timestamptz))
+        ORDER BY expires_at
+        LIMIT ${limit}
+        FOR UPDATE SKIP LOCKED)
+      RETURNING ig_user_id`;
+    if (claimed.length === 0) {
+      return [];
+    }
+    return this.prisma.connection.findMany({
+      where: { igUserId: { in: claimed.map((row) => row.ig_user_id) }, leaseOwner: lease.owner },
+      select: WITH_TOKEN_SELECT,
+    });
+  }
+
+  /** Claims one connection for an on-demand refresh; null when another refresh holds it. */
+  async claimOne(igUserId: string, lease: LeaseTerms): Promise<ConnectionWithToken | null> {
+    const claimed = await this.prisma.$queryRaw<{ ig_user_id: string }[]>`
+      UPDATE connections
+      SET lease_owner = ${lease.owner},
+          lease_expires_at = now() + make_interval(secs => ${lease.leaseMs / 1000})
+      WHERE ig_user_id = ${igUserId}
+        AND (lease_expires_at IS NULL OR lease_expires_at <= now())
+      RETURNING ig_user_id`;
+    if (claimed.length === 0) {
+      return null;
+    }
+    return this.prisma.connection.findUnique({ where: { igUserId }, select: WITH_TOKEN_SELECT });
+  }
+
+  /** Gives the lease back after a failed attempt: counted, its reason kept, the next try set. */
+  async releaseAfterFailure(input: {
+    igUserId: string;
+    owner: string;
+    error: string;
+    nextRefreshAt: Date | null;
+  }): Promise<void> {
+    await this.prisma.connection.updateMany({
+      where: { igUserId: input.igUserId, leaseOwner: input.owner },
+      data: {
+        refreshAttempts: { increment: 1 },
+        ...(input.nextRefreshAt !== null ? { nextRefreshAt: input.nextRefreshAt } : {}),
+        lastRefreshError: input.error.slice(0, 500),
+        lastRefreshErrorAt: new Date(),
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      },
+    });
+  }
+
+  async release(igUserId: string, owner: string): Promise<void> {
+    await this.prisma.connection.updateMany({
+      where: { igUserId, leaseOwner: owner },
+      data: { leaseOwner: null, leaseExpiresAt: null },
+    });
+  }
+
+  /** Gives up every lease the owner holds (shutdown), so another replica takes over at once. */
+  async releaseAll(owner: string): Promise<number> {
+    const { count } = await this.prisma.connection.updateMany({
+      where: { leaseOwner: owner },
+      data: { leaseOwner: null, leaseExpiresAt: null },
+    });
+    return count;
+  }
+}
