@@ -36,6 +36,8 @@ export interface RefreshConfig {
   concurrency: number;
   /** How long a claimed token stays with its replica before another may take it. */
   leaseMs: number;
+  /** This replica's name in leases: stable across restarts, so it can take its own back. */
+  replicaId: string;
 }
 
 export interface DatabaseConfig {
@@ -45,6 +47,8 @@ export interface DatabaseConfig {
   poolSize: number;
   /** Connect timeout, pool wait and statement timeout of every query. */
   timeoutMs: number;
+  /** Connections kept for background work (sweeps, deliveries) beside the request pool. */
+  backgroundPoolSize: number;
 }
 
 export interface WebhookConfig {

@@ -116,6 +116,7 @@ describe('parseEnv', () => {
       url: VALID_ENV.DATABASE_URL,
       migrateOnStart: true,
       poolSize: 10,
+      backgroundPoolSize: 2,
       timeoutMs: 5000,
     });
     expect(config.instagram).toEqual({

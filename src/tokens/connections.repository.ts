@@ -29,6 +29,18 @@ export interface ProfileIds {
   professionalId?: string;
 }
 
+/** A new token for a connection, and what must still hold for it to replace the stored one. */
+export interface TokenSwap {
+  igUserId: string;
+  /** The issue time of the token the caller started from. */
+  expectedIssuedAt: Date | null;
+  /** When given, the caller must still hold the lease. */
+  leaseOwner?: string;
+  token: ScheduledToken;
+  /** False for the upgrade right after consent, which is not a refresh. */
+  refreshed: boolean;
+}
+
 type UnusableStatus = typeof ConnectionStatus.invalid | typeof ConnectionStatus.expired;
 
 /** A consent stored, or refused because the account is connected under another owner. */
@@ -109,34 +121,60 @@ export class ConnectionsRepository {
    * (compared by issue time) and, when given, the caller still holds the lease: a slow refresh
    * never overwrites a newer token.
    */
-  async replaceToken(input: {
-    igUserId: string;
-    expectedIssuedAt: Date | null;
-    leaseOwner?: string;
-    token: ScheduledToken;
-    /** False for the upgrade right after consent, which is not a refresh. */
-    refreshed: boolean;
-  }): Promise<ConnectionRecord | null> {
+  async replaceToken(input: TokenSwap): Promise<ConnectionRecord | null> {
+    return (await this.replaceTokens([input])).get(input.igUserId) ?? null;
+  }
+
+  /**
+   * Many swaps in one statement and one transaction (the sweep's writes, batched), each under
+   * replaceToken's conditions, with a connection.refreshed event for every row swapped. Answers
+   * the swapped connections by id; a swap whose conditions failed is absent.
+   */
+  async replaceTokens(swaps: TokenSwap[]): Promise<Map<string, ConnectionRecord>> {
+    if (swaps.length === 0) {
+      return new Map();
+    }
+    const column = <T>(pick: (swap: TokenSwap) => T) => swaps.map(pick);
+    const iso = (date: Date | null) => date?.toISOString() ?? null;
     return this.prisma.$transaction(async (tx) => {
-      const [connection] = await tx.connection.updateManyAndReturn({
-        where: {
-          igUserId: input.igUserId,
-          tokenIssuedAt: input.expectedIssuedAt,
-          status: ConnectionStatus.active,
-          ...(input.leaseOwner !== undefined ? { leaseOwner: input.leaseOwner } : {}),
-        },
-        data: {
-          ...tokenColumns(input.token),
-          ...(input.refreshed ? { lastRefreshedAt: input.token.issuedAt } : {}),
-          ...NO_REFRESH_HISTORY,
-        },
+      const swapped = await tx.$queryRaw<{ ig_user_id: string }[]>`
+        UPDATE connections AS c
+        SET token_kind = s.token_kind::"TokenKind",
+            token_ciphertext = decode(s.ciphertext, 'hex'),
+            token_key_id = s.key_id,
+            token_issued_at = s.issued_at,
+            expires_at = s.expires_at,
+            next_refresh_at = s.next_refresh_at,
+            last_refreshed_at = CASE WHEN s.refreshed THEN s.issued_at ELSE c.last_refreshed_at END,
+            refresh_attempts = 0, last_refresh_error = NULL, last_refresh_error_at = NULL,
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        FROM unnest(
+          ${column((swap) => swap.igUserId)}::text[],
+          ${column((swap) => iso(swap.expectedIssuedAt))}::timestamptz[],
+          ${column((swap) => swap.leaseOwner ?? null)}::text[],
+          ${column((swap) => swap.token.kind)}::text[],
+          ${column((swap) => swap.token.ciphertext.toString('hex'))}::text[],
+          ${column((swap) => swap.token.keyId)}::text[],
+          ${column((swap) => iso(swap.token.issuedAt))}::timestamptz[],
+          ${column((swap) => iso(swap.token.expiresAt))}::timestamptz[],
+          ${column((swap) => iso(swap.token.nextRefreshAt))}::timestamptz[],
+          ${column((swap) => swap.refreshed)}::boolean[]
+        ) AS s(ig_user_id, expected_issued_at, lease_owner, token_kind, ciphertext, key_id,
+               issued_at, expires_at, next_refresh_at, refreshed)
+        WHERE c.ig_user_id = s.ig_user_id
+          AND c.token_issued_at IS NOT DISTINCT FROM s.expected_issued_at
+          AND c.status = 'active'
+          AND (s.lease_owner IS NULL OR c.lease_owner = s.lease_owner)
+        RETURNING c.ig_user_id`;
+      if (swapped.length === 0) {
+        return new Map<string, ConnectionRecord>();
+      }
+      const connections = await tx.connection.findMany({
+        where: { igUserId: { in: swapped.map((row) => row.ig_user_id) } },
         select: CONNECTION_SELECT,
       });
-      if (connection === undefined) {
-        return null;
-      }
-      await this.events.record('connection.refreshed', [connection], tx);
-      return connection;
+      await this.events.record('connection.refreshed', connections, tx);
+      return new Map(connections.map((connection) => [connection.igUserId, connection]));
     });
   }
 
