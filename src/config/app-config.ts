@@ -64,6 +64,10 @@ export interface AppConfig {
     /** Fastify's trustProxy: false, true (any), a hop count, or proxy addresses/ranges. */
     trustProxy: boolean | number | string[];
     shutdownTimeoutMs: number;
+    /** Bound on receiving one whole request (headers and body) from a client. */
+    requestTimeoutMs: number;
+    /** Open connections one replica accepts; more are closed at once. */
+    maxConnections: number;
   };
   database: DatabaseConfig;
   instagram: InstagramConfig;
@@ -77,6 +81,8 @@ export interface AppConfig {
   rateLimit: { publicPerMinute: number };
   /** Unset when WEBHOOK_URL is. */
   webhook?: WebhookConfig;
+  /** Reveal audit rows and finished deletion requests older than this are pruned. */
+  audit: { retentionDays: number };
   log: { level: LogLevel };
   sandbox: boolean;
 }

@@ -35,6 +35,8 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
       host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
       trustProxy: parseTrustProxy(read.optional('TRUST_PROXY')),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+      requestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 30000, 1000, 600000),
+      maxConnections: read.integer('HTTP_MAX_CONNECTIONS', 1024, 1, 1000000),
     },
     database: {
       url: parseDatabaseUrl(
@@ -80,6 +82,7 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     users: { cacheTtlMs: read.integer('USERS_CACHE_TTL_MS', 0, 0, 86_400_000) },
     rateLimit: { publicPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 60, 0, 1000000) },
     webhook: parseWebhook(read),
+    audit: { retentionDays: read.integer('AUDIT_RETENTION_DAYS', 400, 1, 36500) },
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     sandbox,
   };

@@ -13,6 +13,7 @@ import {
 } from './connection.columns.js';
 import { ConnectionEvents } from './connection-events.js';
 import type { ConnectionRecord, ConnectionWithToken, ScheduledToken } from './connection.record.js';
+import { consentWouldMoveOwner } from './owner-rule.js';
 
 export interface ConnectionFilter {
   status?: ConnectionStatus;
@@ -42,6 +43,17 @@ export interface TokenSwap {
 
 type UnusableStatus = typeof ConnectionStatus.invalid | typeof ConnectionStatus.expired;
 
+/** A consent stored, or refused because the account is connected under another owner. */
+export type ConsentOutcome =
+  | { outcome: 'stored'; connection: ConnectionRecord }
+  | { outcome: 'owner_conflict'; connection: ConnectionRecord };
+
+/**
+ * Class of the transaction-level advisory locks that serialize the consents of one account
+ * (the second key is a hash of its id). Two-key locks never meet the migrator's one-key lock.
+ */
+const CONSENT_LOCK_CLASS = 1_986_094_641;
+
 /**
  * A connection's life: consent, token swaps, verdicts, revocation and deletion, each written
  * with its webhook event in one transaction. The only writer of connections besides the
@@ -54,21 +66,32 @@ export class ConnectionsRepository {
     private readonly events: ConnectionEvents,
   ) {}
 
-  /** Stores a freshly consented token; a connection that existed comes back to life. */
+  /**
+   * Stores a freshly consented token; a connection that existed comes back to life. A consent
+   * for an account connected under another owner (owner-rule) stores nothing and changes
+   * nothing: the owning service hears of it (connection.owner_conflict). Consents of one
+   * account are serialized, so two racing flows for a new account cannot both win.
+   */
   async upsertConsented(input: {
     igUserId: string;
     ownerId?: string;
     scopes: string[];
     token: ScheduledToken;
-  }): Promise<ConnectionRecord> {
+  }): Promise<ConsentOutcome> {
     const fresh = {
       scopes: input.scopes,
       status: ConnectionStatus.active,
       lastRefreshedAt: null,
+      consentedAt: input.token.issuedAt,
       ...NO_REFRESH_HISTORY,
       ...tokenColumns(input.token),
     };
     return this.prisma.$transaction(async (tx) => {
+      const existing = await this.lockForConsent(input.igUserId, tx);
+      if (existing !== null && consentWouldMoveOwner(existing.ownerId, input.ownerId)) {
+        await this.events.recordOwnerConflict(existing, input.ownerId, tx);
+        return { outcome: 'owner_conflict', connection: existing };
+      }
       const connection = await tx.connection.upsert({
         where: { igUserId: input.igUserId },
         create: { igUserId: input.igUserId, ownerId: input.ownerId ?? null, ...fresh },
@@ -77,8 +100,20 @@ export class ConnectionsRepository {
         select: CONNECTION_SELECT,
       });
       await this.events.record('connection.created', [connection], tx);
-      return connection;
+      return { outcome: 'stored', connection };
     });
+  }
+
+  /**
+   * Takes the account's consent lock for the transaction (a row lock cannot: there may be no
+   * row yet), then reads the connection.
+   */
+  private async lockForConsent(
+    igUserId: string,
+    tx: Transaction,
+  ): Promise<ConnectionRecord | null> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONSENT_LOCK_CLASS}::int, hashtext(${igUserId}))`;
+    return tx.connection.findUnique({ where: { igUserId }, select: CONNECTION_SELECT });
   }
 
   /**
@@ -193,24 +228,33 @@ export class ConnectionsRepository {
     });
   }
 
-  /** Every connection of the account becomes revoked and its token material is erased. */
-  async revokeAccount(anyId: string): Promise<ConnectionRecord[]> {
-    return this.prisma.$transaction(async (tx) => {
-      const revoked = await tx.connection.updateManyAndReturn({
-        where: { ...matchingAnyId(anyId), status: { not: ConnectionStatus.revoked } },
-        data: {
-          status: ConnectionStatus.revoked,
-          tokenCiphertext: null,
-          tokenKeyId: null,
-          nextRefreshAt: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-        },
-        select: CONNECTION_SELECT,
-      });
-      await this.events.record('connection.revoked', revoked, tx);
-      return revoked;
+  /**
+   * Every connection of the account consented before `consentedBefore` becomes revoked and its
+   * token material is erased, in the caller's transaction; one consented since is left alone.
+   */
+  async revokeAccount(
+    anyId: string,
+    consentedBefore: Date,
+    tx: Transaction,
+  ): Promise<ConnectionRecord[]> {
+    const revoked = await tx.connection.updateManyAndReturn({
+      where: {
+        ...matchingAnyId(anyId),
+        status: { not: ConnectionStatus.revoked },
+        consentedAt: { lt: consentedBefore },
+      },
+      data: {
+        status: ConnectionStatus.revoked,
+        tokenCiphertext: null,
+        tokenKeyId: null,
+        nextRefreshAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      },
+      select: CONNECTION_SELECT,
     });
+    await this.events.record('connection.revoked', revoked, tx);
+    return revoked;
   }
 
   async delete(igUserId: string): Promise<boolean> {
@@ -228,9 +272,24 @@ export class ConnectionsRepository {
     });
   }
 
-  /** The connections of an account named by any of its ids, read in the caller's transaction. */
-  findAccount(anyId: string, tx: Transaction): Promise<ConnectionRecord[]> {
-    return tx.connection.findMany({ where: matchingAnyId(anyId), select: CONNECTION_SELECT });
+  /**
+   * The connections of an account named by any of its ids, consented before `consentedBefore`,
+   * read in the caller's transaction.
+   */
+  findAccount(anyId: string, consentedBefore: Date, tx: Transaction): Promise<ConnectionRecord[]> {
+    return tx.connection.findMany({
+      where: { ...matchingAnyId(anyId), consentedAt: { lt: consentedBefore } },
+      select: CONNECTION_SELECT,
+    });
+  }
+
+  /** Ids of the account's connections consented to at or after `at` (a Meta callback spares them). */
+  async findConsentedSince(anyId: string, at: Date, tx: Transaction): Promise<string[]> {
+    const rows = await tx.connection.findMany({
+      where: { ...matchingAnyId(anyId), consentedAt: { gte: at } },
+      select: { igUserId: true },
+    });
+    return rows.map((row) => row.igUserId);
   }
 
   /** Deletes these connections; connection.deleted tells callers of each as given. */
