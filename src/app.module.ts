@@ -13,6 +13,7 @@ import { loggerOptions } from './logging/logger.options.js';
 import { MediaModule } from './media/media.module.js';
 import { MetaModule } from './meta/meta.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -41,6 +42,7 @@ export class AppModule {
         MediaModule,
         GraphModule,
         MetaModule,
+        RetentionModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
     };

@@ -1,4 +1,4 @@
-const ID = /^\d{1,32}$/;
+import { isInstagramId } from '../common/instagram-id.js';
 
 export interface GraphPathMatch {
   segments: string[];
@@ -28,7 +28,7 @@ export class GraphPathPatterns {
       (candidate) =>
         candidate.segments.length === segments.length &&
         candidate.segments.every((part, index) =>
-          part === '{id}' ? ID.test(segments[index]) : part === segments[index],
+          part === '{id}' ? isInstagramId(segments[index]) : part === segments[index],
         ),
     );
     return found === undefined ? undefined : { segments, pattern: found.pattern };
