@@ -1,4 +1,5 @@
 import { AppError, ErrorCode } from '../common/app-error.js';
+import { isSafeText } from '../common/safe-text.decorator.js';
 import { CREDENTIAL_PARAMS, REQUEST_SHAPING_PARAMS } from '../instagram/graph-params.js';
 import type { GraphPathMatch, GraphPathPatterns } from './graph-paths.js';
 
@@ -6,7 +7,6 @@ import type { GraphPathMatch, GraphPathPatterns } from './graph-paths.js';
 const MAX_PARAMS = 32;
 const MAX_VALUE_LENGTH = 2048;
 const PARAM_NAME = /^[A-Za-z0-9_]{1,64}$/;
-const CONTROL_CHARACTER = /[\u0000-\u001f\u007f]/;
 const NAMES_A_CREDENTIAL = /access_token|appsecret/i;
 
 export interface GraphRequest extends GraphPathMatch {
@@ -52,7 +52,7 @@ function checkQuery(query: [string, string][]): void {
     if (!PARAM_NAME.test(name)) {
       throw invalid('A query parameter name is not letters, digits and underscores.');
     }
-    if (value.length > MAX_VALUE_LENGTH || CONTROL_CHARACTER.test(value)) {
+    if (value.length > MAX_VALUE_LENGTH || !isSafeText(value)) {
       throw invalid(
         `The value of "${name}" is longer than ${MAX_VALUE_LENGTH} characters or holds a control character.`,
       );

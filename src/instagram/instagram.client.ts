@@ -5,7 +5,7 @@ import type { AppConfig, InstagramConfig } from '../config/app-config.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { mapErrorResponse, mapTransportError } from './instagram-error.mapper.js';
 import { InstagramHttp, TransportError } from './instagram-http.js';
-import { CREDENTIAL_PARAMS } from './graph-params.js';
+import { cutAtGraphLinks } from './graph-links.js';
 import {
   isObject,
   type JsonObject,
@@ -20,14 +20,12 @@ import { accountScope, type HoldScope, InstagramThrottle } from './instagram-thr
 import { InstagramError, InstagramFailure } from './instagram.errors.js';
 import type {
   GraphAnswer,
-  GraphLink,
   LongLivedToken,
   MediaNode,
   MediaPage,
   ShortLivedToken,
   UserNode,
 } from './instagram.wire.js';
-import { jsonStrings } from './json-strings.js';
 import { readUsage } from './throttle-signals.js';
 
 /** What a call does, as metrics and logs name it; a proxied read is named by its path pattern. */
@@ -297,69 +295,19 @@ export class InstagramClient implements OnApplicationShutdown {
     }
     url.searchParams.set('access_token', accessToken);
     const operation = `graph:${read.pattern}` as const;
-    return this.exchange({ ...options, operation, method: 'GET', url }, (text) =>
-      this.cutAtGraphLinks(operation, text, accessToken),
-    );
-  }
-
-  /**
-   * Splits a JSON answer at every string that is a URL on Instagram's Graph, byte for byte
-   * elsewhere (numbers keep their digits, escapes stay as written).
-   */
-  private cutAtGraphLinks(
-    operation: InstagramOperation,
-    text: string,
-    accessToken: string,
-  ): GraphAnswer {
-    // Only a check that it is a JSON object: the text itself is what goes on, never a re-encoding.
-    if (!isObject(JSON.parse(text))) {
-      throw badResponse(operation, 'the body is not a JSON object');
-    }
-    const carries = (value: string) =>
-      value.includes(accessToken) || value.includes(encodeURIComponent(accessToken));
-    const parts: GraphAnswer['parts'] = [];
-    let copiedTo = 0;
-    for (const string of jsonStrings(text)) {
-      const link = string.isKey ? undefined : this.graphLink(string.value);
-      if (link !== undefined) {
-        if (carries(link.path) || link.query.some(([name, value]) => carries(name + value))) {
-          throw withheld(operation);
-        }
-        parts.push(text.slice(copiedTo, string.start), link);
-        copiedTo = string.end;
-      } else if (
-        carries(string.value) ||
-        (string.isKey && CREDENTIAL_PARAMS.has(string.value.toLowerCase()))
-      ) {
-        throw withheld(operation);
+    return this.exchange({ ...options, operation, method: 'GET', url }, (text) => {
+      const answer = cutAtGraphLinks(text, this.graphHost, accessToken);
+      if (answer === 'not_an_object') {
+        throw badResponse(operation, 'the body is not a JSON object');
       }
-    }
-    parts.push(text.slice(copiedTo));
-    return { parts };
-  }
-
-  /** A URL on Instagram's Graph as its path below the version and its query without credentials. */
-  private graphLink(value: string): GraphLink | undefined {
-    if (!/^https?:\/\//i.test(value)) {
-      return undefined;
-    }
-    let url: URL;
-    try {
-      url = new URL(value);
-    } catch {
-      return undefined;
-    }
-    if (url.origin !== this.graphHost.origin) {
-      return undefined;
-    }
-    const prefix = this.graphHost.pathname.replace(/\/+$/, '');
-    const below = url.pathname.startsWith(`${prefix}/`)
-      ? url.pathname.slice(prefix.length)
-      : url.pathname;
-    return {
-      path: below.replace(/^\/v\d+\.\d+(?=\/|$)/, '').replace(/^\/+/, ''),
-      query: [...url.searchParams].filter(([name]) => !CREDENTIAL_PARAMS.has(name.toLowerCase())),
-    };
+      if (answer === 'holds_token') {
+        throw badResponse(
+          operation,
+          'the answer holds an access token outside a Graph link; withheld',
+        );
+      }
+      return answer;
+    });
   }
 
   /** One call whose answer must be a JSON object. */
@@ -430,7 +378,10 @@ export class InstagramClient implements OnApplicationShutdown {
       const failure =
         error instanceof InstagramError ? error : badResponse(operation, 'the body is not JSON');
       this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
-      this.logger.warn({ ...logged, failure: failure.details.message }, 'instagram answer unusable');
+      this.logger.warn(
+        { ...logged, failure: failure.details.message },
+        'instagram answer unusable',
+      );
       throw failure;
     }
     this.metrics.recordInstagramCall(operation, 'ok', ms / 1000);
@@ -483,10 +434,6 @@ function readLongLived(operation: InstagramOperation, body: JsonObject): LongLiv
 
 function badResponse(operation: InstagramOperation, what: string): InstagramError {
   return new InstagramError(InstagramFailure.BadResponse, { message: `${operation}: ${what}` });
-}
-
-function withheld(operation: InstagramOperation): InstagramError {
-  return badResponse(operation, 'the answer holds an access token outside a Graph link; withheld');
 }
 
 /** Media ids reach the client checked already; this keeps a path from ever taking anything else. */
