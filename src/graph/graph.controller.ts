@@ -25,6 +25,7 @@ export class GraphController {
   @ApiIgUserIdParam()
   @ApiParam({
     name: 'path',
+    type: String,
     description:
       'The Graph path below the version, e.g. me/media or 17895695668004551/children (slashes may be sent encoded)',
     example: 'me/media',
@@ -36,12 +37,9 @@ export class GraphController {
   })
   @ApiProblemResponse(
     400,
-    'igUserId is not digits, or the query carries access_token, appsecret_proof, a write or a bad value; or Instagram refused the query (instagram_rejected)',
+    'The query carries access_token, appsecret_proof, a parameter that would make it a write, or a bad value; or Instagram refused the query (instagram_rejected)',
   )
-  @ApiProblemResponse(
-    403,
-    'The API key lacks graph.read, or the path is not allowed (graph_path_not_allowed)',
-  )
+  @ApiProblemResponse(403, 'The path is not one GRAPH_PROXY_PATHS allows (graph_path_not_allowed)')
   @ApiProblemResponse(404, 'No connection for this id')
   @ApiProblemResponse(
     409,

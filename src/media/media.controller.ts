@@ -24,7 +24,7 @@ export class MediaController {
   })
   @ApiIgUserIdParam()
   @ApiOkResponse({ description: 'A page of posts', type: MediaPageDto })
-  @ApiProblemResponse(400, 'igUserId, limit or cursor is not valid (a cursor of another account)')
+  @ApiProblemResponse(400, 'limit or cursor is not valid (a cursor of another account, say)')
   @ApiProblemResponse(404, 'No connection for this id')
   @ApiProblemResponse(
     409,
@@ -49,7 +49,7 @@ export class MediaController {
   @ApiIgUserIdParam()
   @ApiMediaIdParam()
   @ApiOkResponse({ description: 'The post', type: MediaDetailDto })
-  @ApiProblemResponse(400, 'igUserId or mediaId is not a string of digits')
+  @ApiProblemResponse(400, 'mediaId is not a string of digits')
   @ApiProblemResponse(404, 'No connection for this id, or no such media on the account')
   @ApiProblemResponse(
     409,
