@@ -1,5 +1,12 @@
-import { Controller, Get, Param, Req, Res } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation, ApiParam, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { applyDecorators, Controller, Get, Param, Req, Res } from '@nestjs/common';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiParam,
+  ApiProduces,
+  ApiQuery,
+  ApiTags,
+} from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { ApiIgUserIdParam, IgUserIdPipe } from '../common/ig-user-id.pipe.js';
@@ -7,6 +14,29 @@ import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js'
 import { RequireScope } from '../common/require-scope.decorator.js';
 import { GraphProxyService } from './graph-proxy.service.js';
 import { renderProxiedAnswer } from './proxied-answer.js';
+
+/** The Graph parameters callers use most, documented for typed clients; any other passes on too. */
+const COMMON_PARAMS: [string, string][] = [
+  [
+    'fields',
+    'Fields to read, comma-separated, as Instagram takes them (e.g. id,caption,media_type)',
+  ],
+  ['limit', 'How many items a page holds, as Instagram takes it'],
+  ['after', "Instagram's cursor of the next page (the proxy's paging.next carries it)"],
+  ['before', "Instagram's cursor of the previous page (the proxy's paging.previous carries it)"],
+  ['metric', 'Insights: the metrics, comma-separated (e.g. reach)'],
+  ['period', 'Insights: the period (e.g. day)'],
+  ['since', 'Insights: the start of the window, a Unix time'],
+  ['until', 'Insights: the end of the window, a Unix time'],
+];
+
+function ApiGraphQuery(): MethodDecorator {
+  return applyDecorators(
+    ...COMMON_PARAMS.map(([name, description]) =>
+      ApiQuery({ name, required: false, type: String, description }),
+    ),
+  );
+}
 
 const HOST = /^[A-Za-z0-9.-]+(:\d{1,5})?$|^\[[0-9A-Fa-f:.]+\](:\d{1,5})?$/;
 
@@ -30,6 +60,7 @@ export class GraphController {
       'The Graph path below the version, e.g. me/media or 17895695668004551/children (slashes may be sent encoded)',
     example: 'me/media',
   })
+  @ApiGraphQuery()
   @ApiProduces('application/json')
   @ApiOkResponse({
     description: "Instagram's answer, with its links pointing back at the vault",

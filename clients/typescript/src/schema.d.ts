@@ -1227,13 +1227,30 @@ export interface operations {
     };
     readGraph: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Fields to read, comma-separated, as Instagram takes them (e.g. id,caption,media_type) */
+                fields?: string;
+                /** @description How many items a page holds, as Instagram takes it */
+                limit?: string;
+                /** @description Instagram's cursor of the next page (the proxy's paging.next carries it) */
+                after?: string;
+                /** @description Instagram's cursor of the previous page (the proxy's paging.previous carries it) */
+                before?: string;
+                /** @description Insights: the metrics, comma-separated (e.g. reach) */
+                metric?: string;
+                /** @description Insights: the period (e.g. day) */
+                period?: string;
+                /** @description Insights: the start of the window, a Unix time */
+                since?: string;
+                /** @description Insights: the end of the window, a Unix time */
+                until?: string;
+            };
             header?: never;
             path: {
                 /** @description Instagram user id of the connection (digits) */
                 igUserId: string;
                 /** @description The Graph path below the version, e.g. me/media or 17895695668004551/children (slashes may be sent encoded) */
-                path: unknown;
+                path: string;
             };
             cookie?: never;
         };
@@ -1251,7 +1268,7 @@ export interface operations {
                 };
             };
             /**
-             * @description igUserId is not digits, or the query carries access_token, appsecret_proof, a write or a bad value; or Instagram refused the query (instagram_rejected)
+             * @description The query carries access_token, appsecret_proof, a parameter that would make it a write, or a bad value; or Instagram refused the query (instagram_rejected)
              *
              *     igUserId is not a string of digits
              */
@@ -1273,7 +1290,7 @@ export interface operations {
                 };
             };
             /**
-             * @description The API key lacks graph.read, or the path is not allowed (graph_path_not_allowed)
+             * @description The path is not one GRAPH_PROXY_PATHS allows (graph_path_not_allowed)
              *
              *     The API key lacks the graph.read scope
              */
@@ -1883,7 +1900,7 @@ export interface operations {
                 };
             };
             /**
-             * @description igUserId, limit or cursor is not valid (a cursor of another account)
+             * @description limit or cursor is not valid (a cursor of another account, say)
              *
              *     igUserId is not a string of digits
              */
@@ -1993,7 +2010,7 @@ export interface operations {
                 };
             };
             /**
-             * @description igUserId or mediaId is not a string of digits
+             * @description mediaId is not a string of digits
              *
              *     igUserId is not a string of digits
              */
