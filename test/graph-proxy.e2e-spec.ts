@@ -55,6 +55,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
     expect(idsIn(backward[2])).toEqual(idsIn(forward[0]));
     for (const page of [...forward, ...backward]) {
       expect(page.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(page.headers['cache-control']).toBe('no-store');
       expect(Object.keys(page.body.data[0]).sort()).toEqual(['caption', 'id']);
     }
     const next = new URL(forward[0].body.paging.next as string);

@@ -91,5 +91,6 @@ export class GraphController {
 
 /** The origin the caller reached the vault on; links stay root-relative if the Host is odd. */
 function originOf(request: FastifyRequest): string {
-  return HOST.test(request.host) ? `${request.protocol}://${request.host}` : '';
+  const host: unknown = request.host;
+  return typeof host === 'string' && HOST.test(host) ? `${request.protocol}://${host}` : '';
 }
