@@ -296,6 +296,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
       .set(bearer(API_KEY.usersRead))
       .expect(200);
     await readGraph(test, igUserId, 'me?access_token=IGAAcallers-own-token').expect(400);
+    await readGraph(test, igUserId, 'me?fields=id&api_key=misplaced-s3cret').expect(200);
     test.emulator.revokeAccount(igUserId);
     await readGraph(test, igUserId, 'me/media').expect(409);
 
@@ -304,6 +305,8 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
     expect(log).toContain('/graph/');
     expect(log).not.toContain(token);
     expect(log).not.toContain('IGAAcallers-own-token');
+    expect(log).not.toContain('misplaced-s3cret');
+    expect(log).toContain('api_key=[REDACTED]');
     expect(log).not.toMatch(/access_token=(?!\[REDACTED\])/);
   });
 });

@@ -309,6 +309,19 @@ describe('GET /users/:igUserId/media/:mediaId', () => {
     expect(test.emulator.calls).toHaveLength(0);
   });
 
+  it('answers a carousel within INSTAGRAM_TIMEOUT_MS for both of its reads together', async () => {
+    const { igUserId } = await connectWithPosts(test, { posts: [{ mediaType: 'CAROUSEL_ALBUM' }] });
+    const [carousel] = test.emulator.postsOf(igUserId);
+    test.emulator.injectFault({ operation: 'media_object', kind: 'delay', ms: 1200 });
+    test.emulator.injectFault({ operation: 'media_children', kind: 'delay', ms: 1200 });
+
+    const startedAt = Date.now();
+    const response = await readOne(igUserId, carousel.id);
+
+    expectProblem(response, 504, 'instagram_timeout');
+    expect(Date.now() - startedAt).toBeLessThan(2000 + 700);
+  });
+
   it('marks the connection on a 190 from the children read too', async () => {
     const { igUserId } = await connectWithPosts(test, { posts: [{ mediaType: 'CAROUSEL_ALBUM' }] });
     const [carousel] = test.emulator.postsOf(igUserId);

@@ -1,7 +1,8 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { redactUrl } from '../common/redact.js';
+import { keepQueryParams, redactUrl } from '../common/redact.js';
 import type { AppConfig, InstagramConfig } from '../config/app-config.js';
+import { LOGGED_QUERY_PARAMS } from '../logging/logger.options.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { mapErrorResponse, mapTransportError } from './instagram-error.mapper.js';
 import { InstagramHttp, TransportError } from './instagram-http.js';
@@ -334,7 +335,7 @@ export class InstagramClient implements OnApplicationShutdown {
       this.settings.timeoutMs,
     );
     const startedAt = performance.now();
-    const logged = { operation, url: redactUrl(request.url.toString()) };
+    const logged = { operation, url: loggableUrl(request) };
     let answer;
     try {
       answer = await this.http.send(request.method, request.url, timeoutMs, request.form);
@@ -430,6 +431,17 @@ function readLongLived(operation: InstagramOperation, body: JsonObject): LongLiv
     expiresInSeconds:
       expiresIn !== undefined && expiresIn > 0 ? expiresIn : FALLBACK_LONG_LIVED_SECONDS,
   };
+}
+
+/**
+ * A call's URL as logs may keep it: a proxied read carries the caller's query, so only the values
+ * request logs keep pass; the vault's own calls have their secrets redacted.
+ */
+function loggableUrl(request: InstagramRequest): string {
+  const url = request.url.toString();
+  return request.operation.startsWith('graph:')
+    ? keepQueryParams(url, LOGGED_QUERY_PARAMS)
+    : redactUrl(url);
 }
 
 function badResponse(operation: InstagramOperation, what: string): InstagramError {

@@ -32,6 +32,7 @@ const NO_SUCH_OBJECT = { code: 100, subcode: 33 };
 export class MediaService {
   private readonly pages: AccountReads<MediaList>;
   private readonly objects: AccountReads<MediaWithChildren>;
+  private readonly timeoutMs: number;
 
   constructor(
     tokens: TokensService,
@@ -43,6 +44,7 @@ export class MediaService {
       ttlMs: config.get('users', { infer: true }).cacheTtlMs,
       maxEntries: MAX_CACHED_ANSWERS,
     };
+    this.timeoutMs = config.get('instagram', { infer: true }).timeoutMs;
     this.pages = new AccountReads(tokens, calls, cache);
     this.objects = new AccountReads(tokens, calls, cache);
   }
@@ -72,19 +74,23 @@ export class MediaService {
     });
   }
 
-  /** One post, with a carousel's items. */
+  /** One post, with a carousel's items; both reads within one INSTAGRAM_TIMEOUT_MS. */
   getMedia(igUserId: string, mediaId: string): Promise<MediaWithChildren> {
     return this.objects.read(igUserId, `media/${mediaId}`, async ({ accessToken }) => {
-      const options = { account: igUserId };
+      const deadline = Date.now() + this.timeoutMs;
       const media = await this.instagram
-        .getMedia(accessToken, mediaId, options)
+        .getMedia(accessToken, mediaId, { account: igUserId })
         .catch((error: unknown) => {
           throw isNoSuchObject(error) ? mediaNotFound(igUserId, mediaId) : error;
         });
       if (media.mediaType !== 'CAROUSEL_ALBUM') {
         return { media };
       }
-      return { media, children: await this.instagram.listChildren(accessToken, mediaId, options) };
+      const children = await this.instagram.listChildren(accessToken, mediaId, {
+        account: igUserId,
+        timeoutMs: Math.max(1, deadline - Date.now()),
+      });
+      return { media, children };
     });
   }
 }
