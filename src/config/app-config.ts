@@ -51,6 +51,8 @@ export interface AppConfig {
     /** Fastify's trustProxy: false, true (any), a hop count, or proxy addresses/ranges. */
     trustProxy: boolean | number | string[];
     shutdownTimeoutMs: number;
+    /** Set: /metrics is served only on this port (a listener of its own), 404 on `port`. */
+    metricsPort?: number;
   };
   database: { url: string; migrateOnStart: boolean };
   instagram: InstagramConfig;

@@ -9,6 +9,7 @@ import {
   type WebhookConfig,
 } from './app-config.js';
 import { ConfigError } from './config.error.js';
+import { readDatabaseUrl } from './database.env.js';
 import { EnvReader, type RawEnv } from './env.parser.js';
 
 export const DEFAULT_USER_FIELDS =
@@ -34,11 +35,10 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
       host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
       trustProxy: parseTrustProxy(read.optional('TRUST_PROXY')),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+      metricsPort: parseMetricsPort(read),
     },
     database: {
-      url: parseDatabaseUrl(
-        read.required('DATABASE_URL', '(unset, an embedded PostgreSQL starts)'),
-      ),
+      url: readDatabaseUrl(env),
       migrateOnStart: read.boolean('MIGRATE_ON_START', true),
     },
     instagram: {
@@ -128,24 +128,23 @@ function parseWebhook(read: EnvReader): WebhookConfig | undefined {
   return { url: read.httpUrl('WEBHOOK_URL'), secret };
 }
 
-function withoutTrailingSlash(url: string): string {
-  return url.replace(/\/+$/, '');
-}
-
-function parseDatabaseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
+/** Unset: /metrics is served on PORT. Set: only on this port, by a listener of its own. */
+function parseMetricsPort(read: EnvReader): number | undefined {
+  if (read.optional('METRICS_PORT') === undefined) {
+    return undefined;
   }
-  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
+  const port = read.integer('METRICS_PORT', 0, 1, 65535);
+  if (port === read.integer('PORT', 3000, 0, 65535)) {
     throw new ConfigError(
-      'DATABASE_URL',
-      `must be a postgresql:// URL, got "${url.protocol}//..."`,
+      'METRICS_PORT',
+      'must differ from PORT (unset it to serve /metrics on PORT)',
     );
   }
-  return value;
+  return port;
+}
+
+function withoutTrailingSlash(url: string): string {
+  return url.replace(/\/+$/, '');
 }
 
 function parseAppId(value: string): string {
