@@ -49,7 +49,8 @@ function* filesUnder(dir) {
 /** The runtime files the generated Prisma client imports, e.g. query_compiler_fast_bg.postgresql.mjs. */
 function prismaRuntimeImports() {
   const used = new Set();
-  for (const { path, name } of filesUnder(join(dist, 'generated'))) {
+  const generated = join(dist, 'generated');
+  for (const { path, name } of existsSync(generated) ? filesUnder(generated) : []) {
     if (name.endsWith('.js')) {
       for (const match of readFileSync(path, 'utf8').matchAll(
         /@prisma\/client\/runtime\/(query_compiler_[\w.-]+)/g,

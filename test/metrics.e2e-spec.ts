@@ -1,5 +1,13 @@
+import { createServer } from 'node:net';
 import { RefreshSweeper } from '../src/tokens/refresh.sweeper.js';
-import { API_KEY, bearer, connectAccount, useTestApp } from './support/test-app.js';
+import {
+  API_KEY,
+  bearer,
+  connectAccount,
+  startTestApp,
+  type TestApp,
+  useTestApp,
+} from './support/test-app.js';
 
 /** The value of one sample line, e.g. metric('x_total', '{a="b"}'). */
 function sample(text: string, name: string, labels: string): number | undefined {
@@ -70,5 +78,66 @@ describe('GET /metrics', () => {
     } finally {
       await test.sql('ALTER TABLE connections_away RENAME TO connections');
     }
+  });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  await new Promise((resolve) => server.close(resolve));
+  return typeof address === 'object' && address !== null ? address.port : 0;
+}
+
+describe('GET /metrics with METRICS_PORT', () => {
+  let test: TestApp;
+  let metricsUrl: string;
+
+  beforeAll(async () => {
+    const port = await freePort();
+    metricsUrl = `http://127.0.0.1:${port}`;
+    test = await startTestApp({ METRICS_PORT: String(port), HOST: '127.0.0.1' });
+  });
+
+  afterAll(async () => {
+    await test?.close();
+  });
+
+  it('serves the metrics on that port only; the API port answers 404', async () => {
+    await test.http.get('/health/live').expect(200);
+    const scrape = await fetch(`${metricsUrl}/metrics`);
+    expect(scrape.status).toBe(200);
+    expect(scrape.headers.get('content-type')).toMatch(/^text\/plain/);
+    const text = await scrape.text();
+    expect(
+      sample(text, 'vault_http_requests_total', '{method="GET",route="/health/live",status="200"}'),
+    ).toBe(1);
+    expect(text).toMatch(/^vault_connections\{status="active"\} 0$/m);
+
+    const onApiPort = await test.http.get('/metrics').expect(404);
+    expect(onApiPort.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(onApiPort.body.code).toBe('not_found');
+  });
+
+  it('answers anything else on the metrics port with a problem', async () => {
+    const other = await fetch(`${metricsUrl}/tokens`);
+    expect(other.status).toBe(404);
+    expect(other.headers.get('content-type')).toBe('application/problem+json');
+    expect(((await other.json()) as { code: string }).code).toBe('not_found');
+
+    const post = await fetch(`${metricsUrl}/metrics`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD');
+  });
+
+  it('stops listening when the app closes', async () => {
+    const port = await freePort();
+    const second = await startTestApp(
+      { METRICS_PORT: String(port), HOST: '127.0.0.1' },
+      { peer: test },
+    );
+    expect((await fetch(`http://127.0.0.1:${port}/metrics`)).status).toBe(200);
+    await second.close();
+    await expect(fetch(`http://127.0.0.1:${port}/metrics`)).rejects.toThrow();
   });
 });
