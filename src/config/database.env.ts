@@ -13,8 +13,8 @@ export function databaseConfigured(env: RawEnv): boolean {
 }
 
 /**
- * Whether an embedded PostgreSQL may start when no server is named. The Docker image turns it
- * off (its binaries are not installed there), so a container without a database says so at once.
+ * Stops the boot when no server is named and the embedded PostgreSQL is off: the Docker image
+ * turns it off (its binaries are not installed there), so a container without a database says so.
  */
 export function assertDatabaseAvailable(env: RawEnv): void {
   const read = new EnvReader(env);

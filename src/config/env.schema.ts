@@ -128,21 +128,6 @@ function parseWebhook(read: EnvReader): WebhookConfig | undefined {
   return { url: read.httpUrl('WEBHOOK_URL'), secret };
 }
 
-/** Unset: /metrics is served on PORT. Set: only on this port, by a listener of its own. */
-function parseMetricsPort(read: EnvReader): number | undefined {
-  if (read.optional('METRICS_PORT') === undefined) {
-    return undefined;
-  }
-  const port = read.integer('METRICS_PORT', 0, 1, 65535);
-  if (port === read.integer('PORT', 3000, 0, 65535)) {
-    throw new ConfigError(
-      'METRICS_PORT',
-      'must differ from PORT (unset it to serve /metrics on PORT)',
-    );
-  }
-  return port;
-}
-
 function withoutTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
 }
@@ -276,4 +261,19 @@ function parseOrigin(value: string): string {
     );
   }
   return url.origin;
+}
+
+/** Unset: /metrics is served on PORT. Set: only on this port, by a listener of its own. */
+function parseMetricsPort(read: EnvReader): number | undefined {
+  if (read.optional('METRICS_PORT') === undefined) {
+    return undefined;
+  }
+  const port = read.integer('METRICS_PORT', 0, 1, 65535);
+  if (port === read.integer('PORT', 3000, 0, 65535)) {
+    throw new ConfigError(
+      'METRICS_PORT',
+      'must differ from PORT (unset it to serve /metrics on PORT)',
+    );
+  }
+  return port;
 }

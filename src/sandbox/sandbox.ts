@@ -72,7 +72,10 @@ export async function startSandbox(env: RawEnv, dataDir: string): Promise<Sandbo
   };
 }
 
-/** An emulator bound to every interface is called over loopback, never by a name that may resolve to ::1. */
+/**
+ * An emulator bound to every interface is called over loopback: the name the emulator reports
+ * (localhost) may resolve to ::1, where an IPv4 listener does not answer.
+ */
 function loopbackFor(listeningUrl: string, host: string): string {
   const url = new URL(listeningUrl);
   if (host === '0.0.0.0') {
