@@ -121,6 +121,18 @@ class Stack {
   down() {
     this.compose(['down', '-v', '--remove-orphans']);
   }
+
+  /** Runs checks against this stack: its logs shown on failure, `down -v` whatever happens. */
+  async check(checks) {
+    try {
+      await checks();
+    } catch (error) {
+      console.error(this.logs());
+      throw error;
+    } finally {
+      this.down();
+    }
+  }
 }
 
 async function http(url, init = {}) {
@@ -279,7 +291,7 @@ async function sandbox() {
   writeFileSync(envFile, `PORT=${port}\nSANDBOX_EMULATOR_PORT=${emulatorPort}\n`);
   const stack = new Stack('sbx', envFile);
   const base = `http://127.0.0.1:${port}`;
-  try {
+  await stack.check(async () => {
     stack.mustCompose(['up', '-d']);
     await waitUntilReady(base, stack);
     const apiKey = /API key \(all scopes\): (sbx_[A-Za-z0-9_-]+)/.exec(stack.logs())?.[1];
@@ -304,12 +316,7 @@ async function sandbox() {
     log('sandbox keys and emulated accounts survived docker compose down/up');
     stack.stop();
     log('sandbox: docker compose stop exited 0, the vault exited 0');
-  } catch (error) {
-    console.error(stack.logs());
-    throw error;
-  } finally {
-    stack.down();
-  }
+  });
 }
 
 async function production() {
@@ -361,7 +368,7 @@ async function production() {
     ].join('\n'),
   );
   const stack = new Stack('prod', envFile, [instagram]);
-  try {
+  await stack.check(async () => {
     stack.mustCompose(['up', '-d']);
     await waitUntilReady(base, stack);
     expect(!stack.logs().includes('SANDBOX MODE'), 'production mode printed the sandbox banner');
@@ -379,12 +386,7 @@ async function production() {
     );
     stack.stop();
     log('production: docker compose stop exited 0, the vault exited 0');
-  } catch (error) {
-    console.error(stack.logs());
-    throw error;
-  } finally {
-    stack.down();
-  }
+  });
 }
 
 // A request to a published port whose container is not listening yet can leave fetch with

@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { RefreshSweeper } from '../src/tokens/refresh.sweeper.js';
+import { freePort } from './support/free-port.js';
 import {
   API_KEY,
   bearer,
@@ -80,14 +80,6 @@ describe('GET /metrics', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 describe('GET /metrics with METRICS_PORT', () => {
   let test: TestApp;

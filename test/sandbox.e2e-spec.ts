@@ -1,5 +1,4 @@
 import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -7,6 +6,7 @@ import request from 'supertest';
 import { createApp } from '../src/app.setup.js';
 import { ConfigError } from '../src/config/config.error.js';
 import { type Runtime, startRuntime } from '../src/runtime.js';
+import { freePort } from './support/free-port.js';
 import { bearer, callbackPath, consent } from './support/test-app.js';
 import {
   createEmptyDatabase,
@@ -145,14 +145,6 @@ describe('sandbox mode restarts', () => {
     }
   });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise((resolve) => server.close(resolve));
-  return typeof address === 'object' && address !== null ? address.port : 0;
-}
 
 /** The libpq variables compose passes instead of a URL, read off a test database's URL. */
 function libpqVariables(databaseUrl: string): Record<string, string> {
