@@ -10,7 +10,7 @@
 // Usage: node scripts/compose-smoke.mjs   (needs a Docker daemon and docker compose or docker-compose)
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -18,6 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const root = dirname(dirname(fileURLToPath(import.meta.url)));
 const IMAGE_LIMIT_BYTES = 250e6;
+const CHROMIUM = '/usr/bin/chromium';
 const REQUEST_TIMEOUT_MS = 10_000;
 // One tag per checkout: warm rebuilds reuse it, and two checkouts never test each other's code.
 const image = `instagram-token-vault:ci-${createHash('sha1').update(root).digest('hex').slice(0, 8)}`;
@@ -265,6 +266,32 @@ async function checkFlow({ base, emulatorOrigin, apiKey, stack }) {
   return { igUserId, auth };
 }
 
+/** The README's "Try it", in a real browser on the host, where Debian's Chromium is installed. */
+async function clickThroughInChromium(base, auth) {
+  if (!existsSync(CHROMIUM)) {
+    log(`browser click-through skipped: no Chromium at ${CHROMIUM} (the HTTP flow above ran)`);
+    return;
+  }
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(`${base}/auth/instagram/authorize`);
+    const username = `browser_${randomBytes(3).toString('hex')}`;
+    await page.fill('#username', username);
+    await Promise.all([
+      page.waitForURL(`${base}/auth/instagram/callback?**`),
+      page.click('button[value=allow]'),
+    ]);
+    const igUserId = JSON.parse(await page.textContent('body')).igUserId;
+    const user = await http(`${base}/users/${igUserId}`, { headers: auth });
+    expect(user.body?.username === username, `the browser's connection: ${user.text}`);
+    log(`Chromium on the host clicked Allow and landed on the vault as @${username}`);
+  } finally {
+    await browser.close();
+  }
+}
+
 function checkImage() {
   const size = Number(mustRun('docker', ['image', 'inspect', '-f', '{{.Size}}', image]).stdout);
   log(`image ${image}: ${(size / 1e6).toFixed(0)} MB`);
@@ -303,6 +330,7 @@ async function sandbox() {
       apiKey,
       stack,
     });
+    await clickThroughInChromium(base, auth);
 
     // Kept in the named volumes: the same key and the same emulated account after down and up.
     stack.stop();
