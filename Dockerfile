@@ -2,6 +2,7 @@
 
 # Build: the same commands CI runs (npm ci, npm run build), then production dependencies only.
 FROM node:24.22-bookworm-slim AS build
+LABEL org.opencontainers.image.title=instagram-token-vault
 WORKDIR /app
 COPY package.json package-lock.json prisma.config.ts ./
 COPY scripts/prisma-generate.mjs ./scripts/
@@ -18,6 +19,7 @@ RUN npm run build \
 # The runtime's files: Node without the package managers (the service never runs npm) and the
 # docs, and the app, owned by root so the service cannot change its own code.
 FROM node:24.22-bookworm-slim AS runtime-files
+LABEL org.opencontainers.image.title=instagram-token-vault
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \
       /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
       /usr/share/man/* /usr/share/info/* /usr/share/locale/* /tmp/* \
@@ -32,6 +34,7 @@ RUN install -d -o node -g node -m 0700 /app/.data
 # Run: the files above as one layer (what was deleted is really gone), plain node, unprivileged.
 # No embedded PostgreSQL in the image: without DATABASE_URL or PGHOST it stops with one line.
 FROM scratch AS runtime
+LABEL org.opencontainers.image.title=instagram-token-vault
 COPY --from=runtime-files / /
 ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
     NODE_ENV=production \
