@@ -16,12 +16,13 @@ RUN npm run build \
  && npm prune --omit=dev --omit=optional --no-audit --no-fund \
  && node scripts/slim-runtime.mjs
 
-# The runtime's files: Node without the package managers (the service never runs npm) and the
-# docs, and the app, owned by root so the service cannot change its own code.
+# The runtime's files: Node without the package managers (the service never runs npm), the C
+# headers and the docs, and the app, owned by root so the service cannot change its own code.
 FROM node:24.22-bookworm-slim AS runtime-files
 LABEL org.opencontainers.image.title=instagram-token-vault
 RUN rm -rf /usr/local/lib/node_modules /usr/local/bin/npm /usr/local/bin/npx \
       /usr/local/bin/corepack /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
+      /usr/local/include/node /usr/local/share/doc /usr/local/share/man /usr/local/*.md \
       /usr/share/man/* /usr/share/info/* /usr/share/locale/* /tmp/* \
  && find /usr/share/doc -mindepth 1 ! -type d ! -name copyright -delete
 COPY --from=build /app/package.json /app/
