@@ -1,8 +1,8 @@
 // CI's Docker part: builds the image with docker compose and runs the compose stack twice, as a
 // user would, checking everything from the host over the published ports:
-//   1. no .env: sandbox mode. Consent clicked through the published emulator port, the profile
-//      read with the API key from `docker compose logs vault`, keys and emulated accounts kept
-//      across `down` and `up`.
+//   1. no .env: sandbox mode. Consent posted through the published emulator port (and pressed
+//      in Chromium where /usr/bin/chromium exists), the profile read with the API key from
+//      `docker compose logs vault`, keys and emulated accounts kept across `down` and `up`.
 //   2. a throwaway .env: production mode. Instagram is the emulator in a container of its own
 //      (the image's `node dist/emulator/main.js`); a database password full of URL characters.
 // Also: the image is under 250 MB, runs Node 24, and `docker run` without a database says so in
