@@ -21,13 +21,15 @@ export class TransportError extends Error {
 }
 
 /**
- * HTTP to Instagram over undici: keep-alive connections per origin, no redirects followed, no
- * proxy from the environment, and one deadline per call covering connect, headers and body.
+ * HTTP to Instagram over undici: keep-alive connections per origin (closed after 4 s idle, or
+ * sooner when the server says so; a request that meets a connection the server just dropped is
+ * sent again on a fresh one by undici), no redirects followed, no proxy from the environment,
+ * and one deadline per call covering connect, headers and body.
  */
 export class InstagramHttp {
   private readonly agent = new Agent({
     connections: 64,
-    keepAliveTimeout: 10_000,
+    keepAliveTimeout: 4_000,
     maxResponseSize: MAX_RESPONSE_BYTES,
   });
 
@@ -39,22 +41,31 @@ export class InstagramHttp {
   ): Promise<HttpAnswer> {
     const signal = AbortSignal.timeout(timeoutMs);
     try {
-      const response = await request(url, {
-        method,
-        dispatcher: this.agent,
-        signal,
-        headers:
-          form === undefined ? undefined : { 'content-type': 'application/x-www-form-urlencoded' },
-        body: form?.toString(),
-      });
-      return {
-        status: response.statusCode,
-        headers: response.headers,
-        text: await response.body.text(),
-      };
+      return await this.once(method, url, signal, form);
     } catch (error) {
       throw new TransportError(error, signal.aborted);
     }
+  }
+
+  private async once(
+    method: 'GET' | 'POST',
+    url: URL,
+    signal: AbortSignal,
+    form?: URLSearchParams,
+  ): Promise<HttpAnswer> {
+    const response = await request(url, {
+      method,
+      dispatcher: this.agent,
+      signal,
+      headers:
+        form === undefined ? undefined : { 'content-type': 'application/x-www-form-urlencoded' },
+      body: form?.toString(),
+    });
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      text: await response.body.text(),
+    };
   }
 
   async close(): Promise<void> {
