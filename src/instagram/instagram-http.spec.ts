@@ -1,24 +1,30 @@
 import { createServer, type Server, type Socket } from 'node:net';
 import { InstagramHttp } from './instagram-http.js';
 
+const BODY = '{"ok":true}';
+const ANSWER = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\nconnection: keep-alive\r\n\r\n${BODY}`;
+
 /**
- * A server that keeps a connection alive without saying for how long, then drops it after a
- * short idle time: the next call on that connection meets a closed socket.
+ * A server that keeps connections alive without saying for how long, and drops one either
+ * after a short idle time or just as the next request arrives on it.
  */
 async function forgetfulServer(
-  idleMs: number,
+  drop: 'when idle' | 'on the next request',
 ): Promise<{ url: URL; server: Server; connections: () => number }> {
   let connections = 0;
   const server = createServer((socket: Socket) => {
     connections += 1;
-    let idle: NodeJS.Timeout | undefined;
+    let answered = 0;
     socket.on('data', () => {
-      clearTimeout(idle);
-      const body = '{"ok":true}';
-      socket.write(
-        `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${body.length}\r\nconnection: keep-alive\r\n\r\n${body}`,
-      );
-      idle = setTimeout(() => socket.destroy(), idleMs);
+      if (drop === 'on the next request' && answered > 0) {
+        socket.destroy();
+        return;
+      }
+      answered += 1;
+      socket.write(ANSWER);
+      if (drop === 'when idle') {
+        setTimeout(() => socket.destroy(), 50);
+      }
     });
     socket.on('error', () => undefined);
   });
@@ -32,17 +38,21 @@ async function forgetfulServer(
 }
 
 describe('InstagramHttp', () => {
-  it('answers a call that met a kept-alive connection the server dropped, over a fresh one', async () => {
-    const { url, server, connections } = await forgetfulServer();
-    const http = new InstagramHttp();
-    try {
-      expect((await http.send('GET', url, 2000)).text).toBe('{"ok":true}');
-      const second = await http.send('GET', url, 2000);
-      expect(second.status).toBe(200);
-      expect(connections()).toBe(2);
-    } finally {
-      await http.close();
-      server.close();
-    }
-  });
+  it.each(['when idle', 'on the next request'] as const)(
+    'answers a call after the server dropped the kept-alive connection %s, over a fresh one',
+    async (drop) => {
+      const { url, server, connections } = await forgetfulServer(drop);
+      const http = new InstagramHttp();
+      try {
+        expect((await http.send('GET', url, 2000)).text).toBe(BODY);
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        const second = await http.send('GET', url, 2000);
+        expect(second.status).toBe(200);
+        expect(connections()).toBe(2);
+      } finally {
+        await http.close();
+        server.close();
+      }
+    },
+  );
 });

@@ -21,10 +21,15 @@ export class TransportError extends Error {
 }
 
 /**
+ * The server dropped a kept-alive connection just as our request went out on it: nothing was
+ * answered, and a fresh connection usually succeeds.
+ */
+const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
+
+/**
  * HTTP to Instagram over undici: keep-alive connections per origin (closed after 4 s idle, or
- * sooner when the server says so; a request that meets a connection the server just dropped is
- * sent again on a fresh one by undici), no redirects followed, no proxy from the environment,
- * and one deadline per call covering connect, headers and body.
+ * sooner when the server says so), no redirects followed, no proxy from the environment, and one
+ * deadline per call covering connect, headers, body and one retry on a dropped connection.
  */
 export class InstagramHttp {
   private readonly agent = new Agent({
@@ -40,10 +45,17 @@ export class InstagramHttp {
     form?: URLSearchParams,
   ): Promise<HttpAnswer> {
     const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      return await this.once(method, url, signal, form);
-    } catch (error) {
-      throw new TransportError(error, signal.aborted);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, url, signal, form);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        const dropped = typeof code === 'string' && STALE_CONNECTION_CODES.has(code);
+        if (attempt === 1 && dropped && !signal.aborted) {
+          continue;
+        }
+        throw new TransportError(error, signal.aborted);
+      }
     }
   }
 

@@ -9,6 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import { mapError } from '../common/error-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from '../common/problem.js';
+import { serverLimits } from '../common/server-limits.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -28,7 +29,22 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
 
   async onApplicationBootstrap(): Promise<void> {
     const { host, metricsPort } = this.config.get('http', { infer: true });
-    const server = createServer((request, response) => void this.serve(request, response));
+    const limits = serverLimits({
+      http: this.config.get('http', { infer: true }),
+      instagram: this.config.get('instagram', { infer: true }),
+    });
+    const server = createServer(
+      {
+        requestTimeout: limits.requestTimeoutMs,
+        headersTimeout: limits.headersTimeoutMs,
+        keepAliveTimeout: limits.keepAliveTimeoutMs,
+        connectionsCheckingInterval: limits.checkIntervalMs,
+      },
+      (request, response) => void this.serve(request, response),
+    );
+    // Without a listener Node never closes a client that went silent (the timeouts act on data).
+    server.on('clientError', (_error, socket) => socket.destroy());
+    server.maxConnections = limits.maxConnections;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(metricsPort, host, () => {
@@ -55,7 +71,7 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     const path = new URL(request.url ?? '/', 'http://metrics').pathname;
     try {
       if (path !== '/metrics') {
-        throw new AppError(ErrorCode.NotFound, `${path} is not served on the metrics port.`);
+        throw new AppError(ErrorCode.NotFound, 'Only /metrics is served on the metrics port.');
       }
       if (request.method !== 'GET' && request.method !== 'HEAD') {
         throw new AppError(ErrorCode.MethodNotAllowed, '/metrics answers GET.', {
