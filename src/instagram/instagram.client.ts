@@ -334,6 +334,11 @@ export class InstagramClient implements OnApplicationShutdown {
       request.timeoutMs ?? this.settings.timeoutMs,
       this.settings.timeoutMs,
     );
+    if (timeoutMs <= 0) {
+      // The caller's budget is spent (a slow database before the call): nothing is sent.
+      this.metrics.recordInstagramCall(operation, InstagramFailure.Timeout, 0);
+      throw new InstagramError(InstagramFailure.Timeout, { message: 'no time left for the call' });
+    }
     const startedAt = performance.now();
     const logged = { operation, url: loggableUrl(request) };
     let answer;
@@ -352,7 +357,8 @@ export class InstagramClient implements OnApplicationShutdown {
       throw failure;
     }
     const ms = elapsed(startedAt);
-    this.throttle.noteUsage(readUsage(answer.headers));
+    const usage = readUsage(answer.headers);
+    this.throttle.noteUsage(usage);
     if (answer.status < 200 || answer.status >= 300) {
       const failure = mapErrorResponse(answer.status, answer.text, answer.headers);
       this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
@@ -372,6 +378,14 @@ export class InstagramClient implements OnApplicationShutdown {
       throw failure;
     }
     this.logger.log({ ...logged, status: answer.status, ms }, 'instagram call');
+    const accountHold = this.throttle.accountHoldSeconds(usage);
+    if (accountHold > 0 && request.account !== undefined) {
+      await this.throttle.place(
+        accountScope(request.account),
+        accountHold,
+        `${operation}: the account's usage header says it is spent`,
+      );
+    }
     let result: T;
     try {
       result = read(answer.text);
