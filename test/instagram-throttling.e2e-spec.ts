@@ -10,7 +10,7 @@ import {
 import { storedHolds } from './support/holds.js';
 import { callbackPath, connectAccount, consent } from './support/oauth.js';
 import { sweep } from './support/refresh.js';
-import { API_KEY, bearer, startTestApp, type TestApp } from './support/test-app.js';
+import { API_KEY, bearer, type TestApp, useAppsPerTest } from './support/test-app.js';
 
 function expectRateLimited(response: Response, seconds: { min: number; max: number }): void {
   expectProblem(response, 429, 'instagram_rate_limited');
@@ -27,20 +27,7 @@ const readUser = (test: TestApp, igUserId: string) =>
   test.http.get(`/users/${igUserId}`).set(bearer(API_KEY.usersRead));
 
 describe("Instagram's rate limits are obeyed", () => {
-  const apps: TestApp[] = [];
-  const start = async (env: Record<string, string> = {}, peer?: TestApp) => {
-    const test = await startTestApp(env, { peer });
-    apps.push(test);
-    return test;
-  };
-
-  afterEach(async () => {
-    // Peers first: they leave the shared database and emulator to the app they joined.
-    for (const test of apps.reverse()) {
-      await test.close();
-    }
-    apps.length = 0;
-  });
+  const { start } = useAppsPerTest();
 
   it('holds the whole app after code 4 (60 s when Instagram gives no time): no call to any account', async () => {
     const test = await start();

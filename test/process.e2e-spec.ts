@@ -45,6 +45,56 @@ async function waitUntilReady(baseUrl: string, started: Started): Promise<void> 
   throw new Error(`the service did not become ready:\n${started.output()}`);
 }
 
+interface ProductionSetup {
+  cwd: string;
+  baseUrl: string;
+  emulator: InstagramEmulator;
+  env: Record<string, string>;
+  cleanUp(): Promise<void>;
+}
+
+/** A folder to run in, an emulated Instagram with an app registered, and the env to use it. */
+async function productionSetup(appId: string): Promise<ProductionSetup> {
+  const cwd = await mkdtemp(join(tmpdir(), 'vault-process-'));
+  // As root the embedded server runs as `postgres`, which must be able to enter the folder.
+  await chmod(cwd, 0o755);
+  const emulator = new InstagramEmulator();
+  const emulatorUrl = await emulator.start();
+  const port = await freePort();
+  const baseUrl = `http://127.0.0.1:${port}`;
+  const appSecret = randomBytes(16).toString('hex');
+  emulator.registerApp({ appId, appSecret, redirectUris: [`${baseUrl}/auth/instagram/callback`] });
+  return {
+    cwd,
+    baseUrl,
+    emulator,
+    env: {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      INSTAGRAM_APP_ID: appId,
+      INSTAGRAM_APP_SECRET: appSecret,
+      INSTAGRAM_REDIRECT_URI: `${baseUrl}/auth/instagram/callback`,
+      INSTAGRAM_AUTHORIZE_URL: `${emulatorUrl}/oauth/authorize`,
+      INSTAGRAM_API_URL: emulatorUrl,
+      INSTAGRAM_GRAPH_URL: emulatorUrl,
+      TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      API_KEYS: `all:${API_SECRET}:*`,
+    },
+    cleanUp: async () => {
+      await emulator.stop();
+      await rm(cwd, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Consents through the running service; answers the connection's id. */
+async function connectThrough(baseUrl: string): Promise<string> {
+  const authorize = await fetch(`${baseUrl}/auth/instagram/authorize`, { redirect: 'manual' });
+  const redirect = await consent(authorize.headers.get('location') as string);
+  const callback = await fetch(`${baseUrl}${redirect.pathname}${redirect.search}`);
+  return ((await callback.json()) as { igUserId: string }).igUserId;
+}
+
 describe('the service as a process (node dist/main.js)', () => {
   beforeAll(() => {
     // The production build, as `npm run build` makes it.
@@ -92,37 +142,11 @@ describe('the service as a process (node dist/main.js)', () => {
   });
 
   it('on SIGTERM answers every accepted request, stops its embedded database last, and exits 0', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'vault-process-'));
-    // As root the embedded server runs as `postgres`, which must be able to enter the folder.
-    await chmod(cwd, 0o755);
-    const emulator = new InstagramEmulator();
-    const emulatorUrl = await emulator.start();
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const appSecret = randomBytes(16).toString('hex');
-    emulator.registerApp({
-      appId: '1700000000000042',
-      appSecret,
-      redirectUris: [`${baseUrl}/auth/instagram/callback`],
-    });
-    const started = startService(cwd, {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      INSTAGRAM_APP_ID: '1700000000000042',
-      INSTAGRAM_APP_SECRET: appSecret,
-      INSTAGRAM_REDIRECT_URI: `${baseUrl}/auth/instagram/callback`,
-      INSTAGRAM_AUTHORIZE_URL: `${emulatorUrl}/oauth/authorize`,
-      INSTAGRAM_API_URL: emulatorUrl,
-      INSTAGRAM_GRAPH_URL: emulatorUrl,
-      TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      API_KEYS: `all:${API_SECRET}:*`,
-    });
+    const { cwd, baseUrl, emulator, env, cleanUp } = await productionSetup('1700000000000042');
+    const started = startService(cwd, env);
     try {
       await waitUntilReady(baseUrl, started);
-      const authorize = await fetch(`${baseUrl}/auth/instagram/authorize`, { redirect: 'manual' });
-      const redirect = await consent(authorize.headers.get('location') as string);
-      const callback = await fetch(`${baseUrl}${redirect.pathname}${redirect.search}`);
-      const { igUserId } = (await callback.json()) as { igUserId: string };
+      const igUserId = await connectThrough(baseUrl);
 
       emulator.injectFault({ operation: 'me', kind: 'delay', ms: 1500 }, 5);
       const inFlight = Array.from({ length: 5 }, () =>
@@ -141,44 +165,17 @@ describe('the service as a process (node dist/main.js)', () => {
       expect(existsSync(join(cwd, '.data/postgres/postmaster.pid'))).toBe(false);
     } finally {
       started.child.kill('SIGKILL');
-      await emulator.stop();
-      await rm(cwd, { recursive: true, force: true });
+      await cleanUp();
     }
   }, 60_000);
 
   it('after kill -9 with its embedded database, starts again with the data intact', async () => {
-    const cwd = await mkdtemp(join(tmpdir(), 'vault-process-'));
-    await chmod(cwd, 0o755);
-    const emulator = new InstagramEmulator();
-    const emulatorUrl = await emulator.start();
-    const port = await freePort();
-    const baseUrl = `http://127.0.0.1:${port}`;
-    const appSecret = randomBytes(16).toString('hex');
-    emulator.registerApp({
-      appId: '1700000000000043',
-      appSecret,
-      redirectUris: [`${baseUrl}/auth/instagram/callback`],
-    });
-    const env = {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      INSTAGRAM_APP_ID: '1700000000000043',
-      INSTAGRAM_APP_SECRET: appSecret,
-      INSTAGRAM_REDIRECT_URI: `${baseUrl}/auth/instagram/callback`,
-      INSTAGRAM_AUTHORIZE_URL: `${emulatorUrl}/oauth/authorize`,
-      INSTAGRAM_API_URL: emulatorUrl,
-      INSTAGRAM_GRAPH_URL: emulatorUrl,
-      TOKEN_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
-      API_KEYS: `all:${API_SECRET}:*`,
-    };
+    const { cwd, baseUrl, env, cleanUp } = await productionSetup('1700000000000043');
     const first = startService(cwd, env);
     let second: Started | undefined;
     try {
       await waitUntilReady(baseUrl, first);
-      const authorize = await fetch(`${baseUrl}/auth/instagram/authorize`, { redirect: 'manual' });
-      const redirect = await consent(authorize.headers.get('location') as string);
-      const callback = await fetch(`${baseUrl}${redirect.pathname}${redirect.search}`);
-      const { igUserId } = (await callback.json()) as { igUserId: string };
+      const igUserId = await connectThrough(baseUrl);
       const pidFile = join(cwd, '.data/postgres/postmaster.pid');
       const orphan = Number((await readFile(pidFile, 'utf8')).split('\n')[0]);
 
@@ -201,8 +198,7 @@ describe('the service as a process (node dist/main.js)', () => {
     } finally {
       first.child.kill('SIGKILL');
       second?.child.kill('SIGKILL');
-      await emulator.stop();
-      await rm(cwd, { recursive: true, force: true });
+      await cleanUp();
     }
   }, 60_000);
 });

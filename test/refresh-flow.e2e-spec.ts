@@ -3,26 +3,15 @@ import { connectionRow, leases, makeDue } from './support/connections.js';
 import { connectMany } from './support/oauth.js';
 import { ReplicaLock } from '../src/database/replica-lock.js';
 import { claimDueAs, sweep } from './support/refresh.js';
-import { API_KEY, bearer, startTestApp, type TestApp } from './support/test-app.js';
+import { API_KEY, bearer, startTestApp, type TestApp, useAppsPerTest } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
 
 const refreshCalls = (test: TestApp): EmulatorCall[] =>
   test.emulator.calls.filter((call) => call.operation === 'refresh');
 
 describe('the refresh sweep flows', () => {
-  const apps: TestApp[] = [];
-  const start = async (env: Record<string, string>, peer?: TestApp) => {
-    const test = await startTestApp(env, { peer });
-    apps.push(test);
-    return test;
-  };
-
-  afterEach(async () => {
-    for (const test of apps.reverse()) {
-      await test.close();
-    }
-    apps.length = 0;
-  });
+  const apps = useAppsPerTest();
+  const start = (env: Record<string, string>, peer?: TestApp) => apps.start(env, peer);
 
   it('lets a hanging call hold only its own worker: every other due token is refreshed meanwhile', async () => {
     const test = await start({ REFRESH_CONCURRENCY: '4', INSTAGRAM_TIMEOUT_MS: '10000' });
@@ -68,8 +57,7 @@ describe('the refresh sweep flows', () => {
     await expect(startTestApp({ REPLICA_ID: 'replica-c' }, { peer: first })).rejects.toThrow(
       /^REPLICA_ID "replica-c" is in use by another running replica; give each replica its own$/,
     );
-    await first.close();
-    apps.length = 0;
+    await apps.closeAll();
     // Once the first is gone (or dead: its session dies with it), the id is free again.
     const again = await start({ REPLICA_ID: 'replica-c' });
     expect(again.app.get(ReplicaLock).held).toBe(true);

@@ -164,6 +164,31 @@ export function useTestApp(env: Record<string, string> = {}): TestApp {
   });
 }
 
+/**
+ * Apps a test starts for itself (one, or replicas of one with `peer`), all closed after the
+ * test, peers first: they leave the shared database and emulator to the app they joined.
+ */
+export function useAppsPerTest(): {
+  start(env?: Record<string, string>, peer?: TestApp): Promise<TestApp>;
+  closeAll(): Promise<void>;
+} {
+  const apps: TestApp[] = [];
+  const closeAll = async () => {
+    for (const test of apps.splice(0).reverse()) {
+      await test.close();
+    }
+  };
+  afterEach(closeAll);
+  return {
+    start: async (env = {}, peer) => {
+      const test = await startTestApp(env, { peer });
+      apps.push(test);
+      return test;
+    },
+    closeAll,
+  };
+}
+
 export function bearer(secret: string): { Authorization: string } {
   return { Authorization: `Bearer ${secret}` };
 }
