@@ -64,12 +64,15 @@ async function stopChild(child, graceMs = 15_000) {
  * Starts the service and waits until GET /health/ready answers 200. `readyMs` counts from the
  * spawn to that answer (polled every 5 ms). Logs go to `logFile`.
  */
-export async function startService({ env, cwd = ROOT, logFile, timeoutMs = 60_000 }) {
+export async function startService({ env, cwd = ROOT, logFile, timeoutMs = 60_000, nodeArgs = [] }) {
   const port = env.PORT ?? String(await freePort());
   const command = startProdCommand();
   const spawnedAt = performance.now();
   const log = openSync(logFile, 'a');
-  const args = command.args.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg)));
+  const args = [
+    ...nodeArgs,
+    ...command.args.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg))),
+  ];
   const child = spawn(process.execPath, args, {
     cwd,
     env: { ...command.env, ...env, PORT: port },
