@@ -64,7 +64,13 @@ async function stopChild(child, graceMs = 15_000) {
  * Starts the service and waits until GET /health/ready answers 200. `readyMs` counts from the
  * spawn to that answer (polled every 5 ms). Logs go to `logFile`.
  */
-export async function startService({ env, cwd = ROOT, logFile, timeoutMs = 60_000, nodeArgs = [] }) {
+export async function startService({
+  env,
+  cwd = ROOT,
+  logFile,
+  timeoutMs = 60_000,
+  nodeArgs = [],
+}) {
   const port = env.PORT ?? String(await freePort());
   const command = startProdCommand();
   const spawnedAt = performance.now();
