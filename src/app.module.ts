@@ -11,6 +11,7 @@ import { HealthModule } from './health/health.module.js';
 import { loggerOptions } from './logging/logger.options.js';
 import { MetaModule } from './meta/meta.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
+import { RetentionModule } from './retention/retention.module.js';
 import { TokensModule } from './tokens/tokens.module.js';
 import { UsersModule } from './users/users.module.js';
 import { WebhooksModule } from './webhooks/webhooks.module.js';
@@ -37,6 +38,7 @@ export class AppModule {
         TokensModule,
         UsersModule,
         MetaModule,
+        RetentionModule,
       ],
       providers: [{ provide: APP_GUARD, useClass: ApiKeyGuard }],
     };

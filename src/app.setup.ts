@@ -6,7 +6,14 @@ import type { ValidationError } from 'class-validator';
 import { Logger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { AppError, ErrorCode } from './common/app-error.js';
+import { depthLimitedJsonParser } from './common/json-body.js';
 import { ProblemFilter } from './common/problem.filter.js';
+import { fastifyServerLimits, serverLimits } from './common/server-limits.js';
+import {
+  answerClientError,
+  answerFrameworkError,
+  SECURITY_HEADERS,
+} from './common/transport-errors.js';
 import { DatabasePool } from './database/database-pool.js';
 import { requestIdFor } from './logging/request-id.js';
 import { MetricsService } from './metrics/metrics.service.js';
@@ -16,6 +23,7 @@ export const BODY_LIMIT_BYTES = 16 * 1024;
 
 /** Builds the application as production runs it; main.ts, the tests and the OpenAPI script share it. */
 export async function createApp(options: AppModuleOptions): Promise<NestFastifyApplication> {
+  const limits = serverLimits(options.config);
   const app = await NestFactory.create<NestFastifyApplication>(
     AppModule.forRoot(options),
     new FastifyAdapter({
@@ -23,9 +31,13 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
       trustProxy: fastifyTrustProxy(options.config.http.trustProxy),
       requestIdHeader: false,
       genReqId: requestIdFor,
+      ...fastifyServerLimits(limits),
+      frameworkErrors: answerFrameworkError,
+      clientErrorHandler: answerClientError,
     }),
     { bufferLogs: true },
   );
+  app.getHttpServer().maxConnections = limits.maxConnections;
   app.useLogger(app.get(Logger));
   configureApp(app);
   return app;
@@ -49,8 +61,16 @@ export function configureApp(app: NestFastifyApplication): void {
   );
   app.useGlobalFilters(new ProblemFilter(app.get(DatabasePool)));
   const fastify = app.getHttpAdapter().getInstance();
+  // JSON and forms only: a text/plain body is refused (415) rather than handed on as a string.
+  fastify.removeContentTypeParser('text/plain');
+  app.useBodyParser(
+    'application/json',
+    { bodyLimit: BODY_LIMIT_BYTES },
+    depthLimitedJsonParser(fastify),
+  );
   fastify.addHook('onRequest', (request, reply, done) => {
-    void reply.header('x-request-id', request.id);
+    // Answers carry tokens, connections and owner ids: no cache may keep any of them.
+    void reply.header('x-request-id', request.id).header('cache-control', 'no-store');
     done();
   });
   // Once closing, answers in flight end their connection: keep-alive sockets would otherwise
@@ -73,7 +93,7 @@ export function configureApp(app: NestFastifyApplication): void {
     metrics.recordHttpRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
     done();
   });
-  app.useSecurityHeaders({ contentSecurityPolicy: false });
+  app.useSecurityHeaders(SECURITY_HEADERS);
   // Built on the first request for it: scanning every route's metadata is boot time wasted
   // on a replica nobody reads the docs of.
   SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
@@ -89,7 +109,12 @@ export function buildOpenApiDocument(app: INestApplication): OpenAPIObject {
       'Runs Instagram OAuth for internal services and keeps the tokens encrypted, fresh and readable. ' +
         'Every route needs an API key (`Authorization: Bearer <secret>` from API_KEYS) unless it says ' +
         '`security: []`: the browser, Meta and operations routes. ' +
-        'Errors are application/problem+json with a stable `code`.',
+        'Errors are application/problem+json with a stable `code`. ' +
+        'A consent never moves a connection to another owner: for an account connected under one ' +
+        'non-empty `ownerId`, a flow for another stores nothing and changes nothing; it ends with ' +
+        '`owner_conflict` (409, or `status=error&error=owner_conflict` on the return URL) and a ' +
+        '`connection.owner_conflict` webhook event. To move an account, delete its connection, ' +
+        'then connect it again. A flow without an owner keeps the owner the connection has.',
     )
     .setVersion('1')
     // As package.json: not licensed for use outside the company; the URL says what that means.

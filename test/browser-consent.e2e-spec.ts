@@ -59,7 +59,7 @@ if (!haveChromium) {
     await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('authorizes, shows the consent page, and lands back with a stored connection on Allow', async () => {
+  it('authorizes, shows the consent page, and lands back on a page naming the stored account on Allow', async () => {
     const page = await browser.newPage();
     page.setDefaultTimeout(10_000);
     await page.goto(`${baseUrl}/auth/instagram/authorize`);
@@ -67,23 +67,15 @@ if (!haveChromium) {
     await page.locator('input[name=username]').fill('browser_jane');
     await page.getByRole('button', { name: 'Allow' }).click();
     await page.waitForURL(`${baseUrl}/auth/instagram/callback?**`);
-    const connection = JSON.parse((await page.textContent('body')) ?? '') as Record<
-      string,
-      unknown
-    >;
-    expect(connection).toMatchObject({
-      username: 'browser_jane',
+    expect(await page.textContent('h1')).toBe('Instagram connected');
+    expect(await page.textContent('body')).toContain('Connected as @browser_jane');
+
+    const stored = await fetch(`${baseUrl}/tokens`, { headers: bearer(runtime.sandbox!.apiKey) });
+    expect(stored.status).toBe(200);
+    const { items } = (await stored.json()) as { items: Record<string, unknown>[] };
+    expect(items.find((item) => item.username === 'browser_jane')).toMatchObject({
       status: 'active',
       tokenKind: 'long_lived',
-    });
-
-    const stored = await fetch(`${baseUrl}/tokens/${String(connection.igUserId)}`, {
-      headers: bearer(runtime.sandbox!.apiKey),
-    });
-    expect(stored.status).toBe(200);
-    expect(await stored.json()).toMatchObject({
-      igUserId: connection.igUserId,
-      username: 'browser_jane',
     });
     await page.close();
   });
@@ -97,8 +89,8 @@ if (!haveChromium) {
     await page.locator('input[name=username]').fill('browser_denier');
     await page.getByRole('button', { name: 'Deny' }).click();
     await page.waitForURL(`${baseUrl}/auth/instagram/callback?**`);
-    const problem = JSON.parse((await page.textContent('body')) ?? '') as Record<string, unknown>;
-    expect(problem).toMatchObject({ status: 403, code: 'access_denied' });
+    expect(await page.textContent('h1')).toBe('Instagram not connected');
+    expect(await page.textContent('body')).toContain('You chose not to connect');
     const after = await fetch(`${baseUrl}/tokens`, { headers: bearer(runtime.sandbox!.apiKey) });
     expect(((await after.json()) as { items: unknown[] }).items).toHaveLength(countBefore);
     await page.close();

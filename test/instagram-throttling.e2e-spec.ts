@@ -133,29 +133,58 @@ describe("Instagram's rate limits are obeyed", () => {
     expect(await allConnectionIds(test)).toEqual([]);
   });
 
-  it('moves a throttled refresh to the end of the hold and calls nothing until then', async () => {
-    // One at a time, so the second refresh starts after the first one's answer.
+  it('stops the sweep while the whole app is held, leaving the rest due and unleased', async () => {
+    // One at a time, so the second refresh would start after the first one's answer.
     const test = await start({ REFRESH_CONCURRENCY: '1' });
-    const accounts = [await connectAccount(test), await connectAccount(test)];
-    const ids = accounts.map((account) => account.igUserId);
+    const ids = [(await connectAccount(test)).igUserId, (await connectAccount(test)).igUserId];
     await makeDue(test, ids);
     test.emulator.resetCalls();
-    test.emulator.injectFault({ operation: 'refresh', kind: 'rate_limited', regainMinutes: 30 });
+    test.emulator.injectFault({ operation: 'refresh', kind: 'rate_limited', code: 4 });
     const sweptAt = Date.now();
 
     const report = await sweep(test);
 
-    expect(report).toMatchObject({ refreshed: 0, failed: 2 });
+    expect(report).toMatchObject({ refreshed: 0, failed: 1 });
     expect(callsTo(test, 'refresh')).toBe(1);
+    const rows = await Promise.all(ids.map(async (id) => (await connectionRow(test, id))!));
+    const throttled = rows.find((row) => row.refresh_attempts === 1)!;
+    const untouched = rows.find((row) => row.refresh_attempts === 0)!;
+    expect(throttled.next_refresh_at!.getTime() - sweptAt).toBeGreaterThanOrEqual(59 * 1000);
+    expect(untouched.lease_owner).toBeNull();
+    expect(untouched.status).toBe('active');
+
     for (const igUserId of ids) {
-      const row = (await connectionRow(test, igUserId))!;
-      expect(row.status).toBe('active');
-      expect(row.next_refresh_at!.getTime() - sweptAt).toBeGreaterThanOrEqual(59 * 1000);
-      // Even made due again, it is not sent while the hold stands.
       await passNextRefresh(test, igUserId);
     }
-    await sweep(test);
+    expect(await sweep(test)).toMatchObject({ refreshed: 0, failed: 0 });
     expect(callsTo(test, 'refresh')).toBe(1);
+  });
+
+  it("moves a held account's refresh to the end of its hold, calling nothing, and refreshes the others", async () => {
+    const test = await start({ REFRESH_CONCURRENCY: '1' });
+    const ids = [(await connectAccount(test)).igUserId, (await connectAccount(test)).igUserId];
+    await makeDue(test, ids);
+    test.emulator.resetCalls();
+    test.emulator.injectFault({
+      operation: 'refresh',
+      kind: 'rate_limited',
+      code: 17,
+      regainMinutes: 30,
+    });
+
+    expect(await sweep(test)).toMatchObject({ refreshed: 1, failed: 1 });
+    expect(callsTo(test, 'refresh')).toBe(2);
+    const rows = await Promise.all(ids.map(async (id) => (await connectionRow(test, id))!));
+    const held = rows.find((row) => row.refresh_attempts === 1)!;
+    const sweptAt = Date.now();
+    expect(held.next_refresh_at!.getTime() - sweptAt).toBeGreaterThanOrEqual(29 * 60 * 1000);
+
+    // Made due again inside the hold: moved to the hold's end again, and not sent.
+    await passNextRefresh(test, held.ig_user_id);
+    expect(await sweep(test)).toMatchObject({ refreshed: 0, failed: 1 });
+    expect(callsTo(test, 'refresh')).toBe(2);
+    const again = (await connectionRow(test, held.ig_user_id))!;
+    expect(again.next_refresh_at!.getTime() - Date.now()).toBeGreaterThanOrEqual(29 * 60 * 1000);
   });
 
   it('shows the hold and the last usage Instagram reported in /metrics', async () => {

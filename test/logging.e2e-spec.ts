@@ -44,7 +44,9 @@ describe('request logging', () => {
       .set('x-request-id', 'callback-line')
       .expect(400);
     const line = requestLines().find((entry) => entry.req?.id === 'callback-line');
-    expect(line?.req?.url).toBe('/auth/instagram/callback?code=[REDACTED]&state=[REDACTED]&x=1');
+    expect(line?.req?.url).toBe(
+      '/auth/instagram/callback?code=[REDACTED]&state=[REDACTED]&x=[REDACTED]',
+    );
     expect(test.logs.join('\n')).not.toMatch(/AQsecretcode123|statesecret456/);
   });
 
@@ -63,4 +65,20 @@ describe('request logging', () => {
     await test.http.get('/tokens').set(bearer(API_KEY.all)).expect(200);
     expect(test.logs.join('\n')).not.toContain(API_KEY.all);
   });
+
+  it.each(['api_key', 'apiKey', 'key', 'access_token', 'q'])(
+    'keeps an API key sent as ?%s out of every log line',
+    async (name) => {
+      const requestId = `leak-${name}`;
+      await test.http
+        .get('/tokens/17841400000000001')
+        .query({ [name]: API_KEY.all, limit: '5' })
+        .set('x-request-id', requestId)
+        .expect(401);
+
+      const line = requestLines().find((entry) => entry.req?.id === requestId);
+      expect(line?.req?.url).toBe(`/tokens/17841400000000001?${name}=[REDACTED]&limit=5`);
+      expect(test.logs.join('\n')).not.toContain(API_KEY.all);
+    },
+  );
 });

@@ -277,8 +277,13 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
     );
 
     it('gives each request its own confirmation code', async () => {
-      const first = await postForm(DATA_DELETION, { signed_request: signedFor(UNKNOWN_USER_ID) });
-      const second = await postForm(DATA_DELETION, { signed_request: signedFor(UNKNOWN_USER_ID) });
+      const signedAt = (issuedAt: number) =>
+        signRequest(
+          { algorithm: 'HMAC-SHA256', issued_at: issuedAt, user_id: UNKNOWN_USER_ID },
+          test.appSecret,
+        );
+      const first = await postForm(DATA_DELETION, { signed_request: signedAt(nowSeconds()) });
+      const second = await postForm(DATA_DELETION, { signed_request: signedAt(nowSeconds() - 1) });
 
       expect([first.status, second.status]).toEqual([200, 200]);
       expect(first.body.confirmation_code).not.toBe(second.body.confirmation_code);

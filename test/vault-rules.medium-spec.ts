@@ -89,7 +89,9 @@ describe('the vault rules on a real database', () => {
     }
     const revoked = await storeConnection();
     await arrangeRefreshFacts(test, revoked, { nextRefreshInMs: -MINUTE_MS });
-    await test.app.get(TokensService).revokeAccount(revoked);
+    await test.app
+      .get(Transactions)
+      .run((tx) => test.app.get(TokensService).revokeAccount(revoked, aSecondFromNow(), tx));
     ids.set(revoked, 'revoked');
 
     const policy = test.app.get(RefreshPolicy);
@@ -174,7 +176,7 @@ describe('the vault rules on a real database', () => {
     const transactions = test.app.get(Transactions);
 
     const failed = transactions.run(async (tx) => {
-      await tokens.eraseAccount(igUserId, tx);
+      await tokens.eraseAccount(igUserId, aSecondFromNow(), tx);
       throw new Error('the next owner failed');
     });
 
@@ -185,7 +187,9 @@ describe('the vault rules on a real database', () => {
       'connection.created',
     ]);
 
-    expect(await transactions.run((tx) => tokens.eraseAccount(igUserId, tx))).toBe(1);
+    expect(
+      await transactions.run((tx) => tokens.eraseAccount(igUserId, aSecondFromNow(), tx)),
+    ).toEqual({ changed: 1, consentedSince: [] });
 
     expect(await connectionRow(test, igUserId)).toBeUndefined();
     expect(await revealAudit(test, igUserId)).toEqual([]);
@@ -194,3 +198,8 @@ describe('the vault rules on a real database', () => {
     ]);
   });
 });
+
+/** A Meta request's time after every consent so far: it acts on all of them. */
+function aSecondFromNow(): Date {
+  return new Date(Date.now() + 1000);
+}

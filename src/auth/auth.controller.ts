@@ -1,22 +1,27 @@
-import { Body, Controller, Get, HttpCode, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Post, Query, Res } from '@nestjs/common';
 import {
   ApiCreatedResponse,
   ApiFoundResponse,
   ApiOkResponse,
+  ApiExtraModels,
   ApiOperation,
   ApiQuery,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppError, ErrorCode } from '../common/app-error.js';
+import { HTML_CONTENT_TYPE, PAGE_CONTENT_SECURITY_POLICY, prefersHtml } from '../common/html.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
 import { PublicRateLimit } from '../common/public-rate-limit.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
+import { isSafeText } from '../common/safe-text.decorator.js';
 import { toConnectionDto } from '../tokens/connection.mapper.js';
 import { ConnectionDto } from '../tokens/dto/connection.dto.js';
 import { AuthService, type CallbackParams } from './auth.service.js';
+import { renderConnectedPage, renderNotConnectedPage } from './callback.page.js';
 import { AuthorizationUrlDto } from './dto/authorization-url.dto.js';
 import { AuthorizeQuery } from './dto/authorize.query.js';
 import { CreateAuthorizationUrlDto } from './dto/create-authorization-url.dto.js';
@@ -51,7 +56,7 @@ export class AuthController {
   @ApiOperation({
     summary: "Instagram's redirect back",
     description:
-      "Checks the state, exchanges the code, stores the token, then redirects to the flow's return URL with status=connected&ig_user_id=ID (or status=error&error=CODE), or answers with the connection when the flow had no return URL.",
+      "Checks the state, exchanges the code, stores the token, then redirects to the flow's return URL with status=connected&ig_user_id=ID (or status=error&error=CODE; outcome parameters the return URL already had are replaced). Without a return URL it answers with the connection (or a problem), or, to a browser (Accept: text/html), a small page naming the account and nothing else. A consent for an account connected under another owner changes nothing: owner_conflict (409).",
   })
   @ApiQuery({ name: 'code', required: false, description: 'The authorization code (on Allow)' })
   @ApiQuery({ name: 'state', required: false, description: 'The one-time state of the flow' })
@@ -63,14 +68,21 @@ export class AuthController {
     description: "Instagram's words for the error",
   })
   @ApiFoundResponse({ description: "Redirect to the flow's return URL" })
+  @ApiExtraModels(ConnectionDto)
   @ApiOkResponse({
-    description: 'The connection, when the flow had no return URL',
-    type: ConnectionDto,
+    description:
+      'The connection, when the flow had no return URL; for a browser, a page naming the account',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(ConnectionDto) } },
+      'text/html': { schema: { type: 'string' } },
+    },
   })
   @ApiProblemResponse(400, 'Unknown, used or expired state; rejected code')
+  @ApiProblemResponse(409, 'owner_conflict: the account is connected under another owner')
   @ApiInstagramFailures()
   async completeAuthorization(
     @Query() query: Record<string, unknown>,
+    @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const outcome = await this.auth.completeCallback(readCallbackParams(query));
@@ -78,8 +90,22 @@ export class AuthController {
       await reply.redirect(outcome.redirectTo, 302);
       return;
     }
+    const error =
+      outcome.error ?? new AppError(ErrorCode.InternalError, 'The callback had no outcome.');
+    if (prefersHtml(accept)) {
+      await reply
+        .status(outcome.connection !== undefined ? 200 : error.status)
+        .type(HTML_CONTENT_TYPE)
+        .header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY)
+        .send(
+          outcome.connection !== undefined
+            ? renderConnectedPage(outcome.connection)
+            : renderNotConnectedPage(error.code),
+        );
+      return;
+    }
     if (outcome.connection === undefined) {
-      throw outcome.error ?? new AppError(ErrorCode.InternalError, 'The callback had no outcome.');
+      throw error;
     }
     await reply.status(200).send(toConnectionDto(outcome.connection));
   }
@@ -110,6 +136,7 @@ export class AuthController {
   })
   @ApiCreatedResponse({ description: 'The stored connection', type: ConnectionDto })
   @ApiProblemResponse(400, 'Invalid body, or Instagram rejected the code')
+  @ApiProblemResponse(409, 'owner_conflict: the account is connected under another owner')
   @ApiInstagramFailures()
   async exchangeCode(@Body() body: ExchangeCodeDto): Promise<ConnectionDto> {
     return toConnectionDto(await this.auth.exchangeCode(body));
@@ -118,13 +145,24 @@ export class AuthController {
 
 const MAX_PARAM_LENGTH = 4096;
 
-/** Instagram's redirect may carry more parameters; only these are read, and only as strings. */
+/**
+ * Instagram's redirect may carry more parameters; only these are read, and only as strings. One
+ * that is too long or holds control characters (Instagram sends neither) is refused before the
+ * state is spent or the code goes anywhere.
+ */
 function readCallbackParams(query: Record<string, unknown>): CallbackParams {
   const read = (name: string): string | undefined => {
     const value = query[name];
-    return typeof value === 'string' && value.length > 0 && value.length <= MAX_PARAM_LENGTH
-      ? value
-      : undefined;
+    if (typeof value !== 'string' || value.length === 0) {
+      return undefined;
+    }
+    if (!isSafeText(value) || value.length > MAX_PARAM_LENGTH) {
+      throw new AppError(
+        ErrorCode.ValidationFailed,
+        `${name} must be at most ${MAX_PARAM_LENGTH} characters without control characters.`,
+      );
+    }
+    return value;
   };
   return {
     code: read('code'),

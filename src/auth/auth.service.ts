@@ -100,10 +100,13 @@ export class AuthService {
 
   private async callbackResult(params: CallbackParams, deadline: number): Promise<CallbackResult> {
     if (params.state === undefined) {
-      if (params.error !== undefined) {
-        return { returnTo: null, error: denied(params) };
-      }
-      throw new AppError(ErrorCode.InvalidState, 'The callback carries no state.');
+      return {
+        returnTo: null,
+        error:
+          params.error !== undefined
+            ? denied(params)
+            : new AppError(ErrorCode.InvalidState, 'The callback carries no state.'),
+      };
     }
     const consumed = await this.states.consume(hashState(params.state));
     if (consumed.outcome === 'unknown') {

@@ -75,4 +75,31 @@ describe('withOutcome', () => {
     expect(url.searchParams.getAll('status')).toEqual(['error']);
     expect(url.searchParams.get('error')).toBe('access_denied');
   });
+
+  it('drops pre-set outcome parameters the real outcome does not name', () => {
+    const url = new URL(
+      withOutcome('https://app.test/done?status=connected&ig_user_id=1&error=x&tab=2', {
+        status: 'error',
+        error: 'access_denied',
+      }),
+    );
+
+    expect([...url.searchParams]).toEqual([
+      ['tab', '2'],
+      ['status', 'error'],
+      ['error', 'access_denied'],
+    ]);
+  });
+
+  it('drops pre-set outcome parameters written percent-encoded or repeated', () => {
+    const url = new URL(
+      withOutcome('https://app.test/done?st%61tus=connected&ig%5Fuser%5Fid=1&ig_user_id=2', {
+        status: 'error',
+        error: 'access_denied',
+      }),
+    );
+
+    expect(url.searchParams.getAll('status')).toEqual(['error']);
+    expect(url.searchParams.has('ig_user_id')).toBe(false);
+  });
 });

@@ -22,9 +22,19 @@ export function checkReturnTo(returnTo: string, allowedOrigins: readonly string[
   return url.toString();
 }
 
-/** The return URL with the flow's outcome added to its query (its own query is kept). */
+/** The parameters that carry a flow's outcome; only the service may set them. */
+export const OUTCOME_PARAMS = ['status', 'ig_user_id', 'error'] as const;
+
+/**
+ * The return URL with the flow's outcome in its query. Its own parameters are kept, except
+ * outcome parameters already there: a return URL could otherwise arrive pre-set with
+ * `status=connected&ig_user_id=...` beside a real error.
+ */
 export function withOutcome(returnTo: string, outcome: Record<string, string>): string {
   const url = new URL(returnTo);
+  for (const name of OUTCOME_PARAMS) {
+    url.searchParams.delete(name);
+  }
   for (const [name, value] of Object.entries(outcome)) {
     url.searchParams.set(name, value);
   }

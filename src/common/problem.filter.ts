@@ -1,7 +1,14 @@
-import { type ArgumentsHost, Catch, type ExceptionFilter, Logger } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import {
+  type ArgumentsHost,
+  Catch,
+  type ExceptionFilter,
+  Logger,
+  NotFoundException,
+} from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ErrorCode } from './app-error.js';
 import { mapError } from './error-mapping.js';
+import { methodNotAllowed } from './method-not-allowed.js';
 import { markProblem, PROBLEM_CONTENT_TYPE } from './problem.js';
 
 /** Whoever keeps count of database outages (the pool); told of every failed request. */
@@ -17,8 +24,13 @@ export class ProblemFilter implements ExceptionFilter {
   constructor(private readonly database?: FailureReporter) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { problem, headers, unexpected } = mapError(error);
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    // Nest's router answers an unmatched method and path with a NotFoundException.
+    const unmatched = error instanceof NotFoundException;
+    const { problem, headers, unexpected } = mapError(
+      (unmatched && methodNotAllowed(http.getRequest<FastifyRequest>())) || error,
+    );
     if (problem.code === ErrorCode.DatabaseUnavailable) {
       // The pool logs the outage once; a line per failed request would flood the log.
       this.database?.reportFailure(error);

@@ -1,4 +1,4 @@
-import { REDACTED, redactUrl } from './redact.js';
+import { keepQueryParams, REDACTED, redactUrl } from './redact.js';
 
 describe('redactUrl', () => {
   it.each(['access_token', 'client_secret', 'code', 'state', 'signed_request'])(
@@ -60,5 +60,40 @@ describe('redactUrl', () => {
     expect(redactUrl('https://vault.test/x?debug&code=abc')).toBe(
       `https://vault.test/x?debug&code=${REDACTED}`,
     );
+  });
+});
+
+describe('keepQueryParams', () => {
+  const allowed = new Set(['status', 'limit']);
+
+  it('keeps the path and the values of allow-listed parameters only', () => {
+    expect(keepQueryParams('/tokens?status=active&api_key=s3cret&limit=5', allowed)).toBe(
+      `/tokens?status=active&api_key=${REDACTED}&limit=5`,
+    );
+  });
+
+  it.each(['api_key', 'apiKey', 'key', 'token', 'x', 'Status', 'st%61tus2'])(
+    'replaces the value of %s, a name not on the list',
+    (name) => {
+      const logged = keepQueryParams(`/tokens/1?${name}=s3cret-value`, allowed);
+
+      expect(logged).not.toContain('s3cret-value');
+      expect(logged).toContain(`=${REDACTED}`);
+    },
+  );
+
+  it('does not echo a bare word or a name that does not look like one', () => {
+    const logged = keepQueryParams(
+      `/tokens?sk_live_0123456789abcdef&${'n'.repeat(40)}=v&a%20b=v&status=ok`,
+      allowed,
+    );
+
+    expect(logged).toBe(
+      `/tokens?${REDACTED}&${REDACTED}=${REDACTED}&${REDACTED}=${REDACTED}&status=ok`,
+    );
+  });
+
+  it('leaves a URL without a query alone', () => {
+    expect(keepQueryParams('/tokens/17841400000000001', allowed)).toBe('/tokens/17841400000000001');
   });
 });

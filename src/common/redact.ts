@@ -30,6 +30,37 @@ function redactParams(params: string): string {
     .join('&');
 }
 
+/** A parameter name as callers write them; anything else may be a secret and is not echoed. */
+const PLAIN_NAME = /^[A-Za-z0-9_.-]{1,32}$/;
+
+/**
+ * A request URL safe to log whatever a caller put in its query: the path, and the values of
+ * allow-listed parameters only. Every other value is replaced; so is a name that does not look
+ * like one, and a bare word without `=` (either may be the secret itself).
+ */
+export function keepQueryParams(url: string, allowed: ReadonlySet<string>): string {
+  const queryStart = url.indexOf('?');
+  if (queryStart < 0) {
+    return url;
+  }
+  const query = url
+    .slice(queryStart + 1)
+    .split('&')
+    .map((pair) => {
+      const separator = pair.indexOf('=');
+      const name = decodeSafely(separator < 0 ? pair : pair.slice(0, separator));
+      if (separator >= 0 && allowed.has(name)) {
+        return pair;
+      }
+      if (separator < 0) {
+        return REDACTED;
+      }
+      return `${PLAIN_NAME.test(name) ? name : REDACTED}=${REDACTED}`;
+    })
+    .join('&');
+  return `${url.slice(0, queryStart)}?${query}`;
+}
+
 function decodeSafely(value: string): string {
   try {
     return decodeURIComponent(value);

@@ -36,6 +36,8 @@ export interface RefreshConfig {
   concurrency: number;
   /** How long a claimed token stays with its replica before another may take it. */
   leaseMs: number;
+  /** This replica's name in leases: stable across restarts, so it can take its own back. */
+  replicaId: string;
 }
 
 export interface DatabaseConfig {
@@ -45,6 +47,8 @@ export interface DatabaseConfig {
   poolSize: number;
   /** Connect timeout, pool wait and statement timeout of every query. */
   timeoutMs: number;
+  /** Connections kept for background work (sweeps, deliveries) beside the request pool. */
+  backgroundPoolSize: number;
 }
 
 export interface WebhookConfig {
@@ -60,6 +64,10 @@ export interface AppConfig {
     /** Fastify's trustProxy: false, true (any), a hop count, or proxy addresses/ranges. */
     trustProxy: boolean | number | string[];
     shutdownTimeoutMs: number;
+    /** Bound on receiving one whole request (headers and body) from a client. */
+    requestTimeoutMs: number;
+    /** Open connections one replica accepts; more are closed at once. */
+    maxConnections: number;
   };
   database: DatabaseConfig;
   instagram: InstagramConfig;
@@ -73,6 +81,8 @@ export interface AppConfig {
   rateLimit: { publicPerMinute: number };
   /** Unset when WEBHOOK_URL is. */
   webhook?: WebhookConfig;
+  /** Reveal audit rows and finished deletion requests older than this are pruned. */
+  audit: { retentionDays: number };
   log: { level: LogLevel };
   sandbox: boolean;
 }

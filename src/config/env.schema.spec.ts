@@ -91,6 +91,13 @@ const MALFORMED: [string, string, Record<string, string>][] = [
     { DATABASE_URL: 'mysql://vault:pw@db.test:3306/vault' },
   ],
   ['a DATABASE_URL that is not a URL', 'DATABASE_URL', { DATABASE_URL: 'db.test:5432' }],
+  [
+    'a request timeout under a second',
+    'HTTP_REQUEST_TIMEOUT_MS',
+    { HTTP_REQUEST_TIMEOUT_MS: '500' },
+  ],
+  ['no connections at all', 'HTTP_MAX_CONNECTIONS', { HTTP_MAX_CONNECTIONS: '0' }],
+  ['a retention of zero days', 'AUDIT_RETENTION_DAYS', { AUDIT_RETENTION_DAYS: '0' }],
 ];
 
 describe('parseEnv', () => {
@@ -102,11 +109,14 @@ describe('parseEnv', () => {
       host: '0.0.0.0',
       trustProxy: false,
       shutdownTimeoutMs: 10000,
+      requestTimeoutMs: 30000,
+      maxConnections: 1024,
     });
     expect(config.database).toEqual({
       url: VALID_ENV.DATABASE_URL,
       migrateOnStart: true,
       poolSize: 10,
+      backgroundPoolSize: 2,
       timeoutMs: 5000,
     });
     expect(config.instagram).toEqual({
@@ -136,6 +146,7 @@ describe('parseEnv', () => {
       { name: 'svc', secret: API_SECRET, scopes: new Set(['tokens.read', 'tokens.write']) },
     ]);
     expect(config.auth.returnToOrigins).toEqual([]);
+    expect(config.audit).toEqual({ retentionDays: 400 });
     expect(config.sandbox).toBe(false);
   });
 
@@ -157,11 +168,21 @@ describe('parseEnv', () => {
         INSTAGRAM_USER_FIELDS: 'id,username,account_type,media_count',
         INSTAGRAM_TIMEOUT_MS: '2500',
         AUTH_RETURN_TO_ORIGINS: 'https://app.test, http://localhost:5173/',
+        HTTP_REQUEST_TIMEOUT_MS: '5000',
+        HTTP_MAX_CONNECTIONS: '200',
+        AUDIT_RETENTION_DAYS: '90',
       }),
       { sandbox: true },
     );
 
-    expect(config.http).toMatchObject({ port: 8080, host: '10.0.0.5', trustProxy: false });
+    expect(config.http).toMatchObject({
+      port: 8080,
+      host: '10.0.0.5',
+      trustProxy: false,
+      requestTimeoutMs: 5000,
+      maxConnections: 200,
+    });
+    expect(config.audit.retentionDays).toBe(90);
     expect(config.database.migrateOnStart).toBe(false);
     expect(config.instagram.scopes).toEqual([
       'instagram_business_basic',

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import {
   API_SCOPES,
   type ApiKeyConfig,
@@ -34,6 +35,8 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
       host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
       trustProxy: parseTrustProxy(read.optional('TRUST_PROXY')),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
+      requestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 30000, 1000, 600000),
+      maxConnections: read.integer('HTTP_MAX_CONNECTIONS', 1024, 1, 1000000),
     },
     database: {
       url: parseDatabaseUrl(
@@ -42,6 +45,11 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
       migrateOnStart: read.boolean('MIGRATE_ON_START', true),
       poolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
       timeoutMs: read.integer('DATABASE_TIMEOUT_MS', 5000, 100, 600000),
+      // Batched sweeps need few connections; a quarter of the workers, at least two.
+      backgroundPoolSize: Math.max(
+        2,
+        Math.ceil(read.integer('REFRESH_CONCURRENCY', 8, 1, 256) / 4),
+      ),
     },
     instagram: {
       appId: parseAppId(read.required('INSTAGRAM_APP_ID', '')),
@@ -74,6 +82,7 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     users: { cacheTtlMs: read.integer('USERS_CACHE_TTL_MS', 0, 0, 86_400_000) },
     rateLimit: { publicPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 60, 0, 1000000) },
     webhook: parseWebhook(read),
+    audit: { retentionDays: read.integer('AUDIT_RETENTION_DAYS', 400, 1, 36500) },
     log: { level: read.oneOf('LOG_LEVEL', LOG_LEVELS, 'info') },
     sandbox,
   };
@@ -116,7 +125,18 @@ function parseRefresh(read: EnvReader): RefreshConfig {
     concurrency: read.integer('REFRESH_CONCURRENCY', 8, 1, 256),
     // One Instagram call is bounded by the timeout; the rest is two short database writes.
     leaseMs: timeoutMs + 30000,
+    replicaId: parseReplicaId(read.optional('REPLICA_ID') ?? hostname()),
   };
+}
+
+function parseReplicaId(value: string): string {
+  if (!/^[A-Za-z0-9._:-]{1,128}$/.test(value)) {
+    throw new ConfigError(
+      'REPLICA_ID',
+      'must be 1-128 letters, digits, dots, underscores, colons or dashes',
+    );
+  }
+  return value;
 }
 
 function parseWebhook(read: EnvReader): WebhookConfig | undefined {

@@ -1,6 +1,7 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import pg from 'pg';
+import { Semaphore } from '../common/semaphore.js';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
 import { DatabaseUnavailableError, isDatabaseUnavailable } from './database-errors.js';
 
@@ -53,10 +54,12 @@ export class DatabasePool implements OnApplicationShutdown {
   private outage: { since: number; failures: number; confirmed: boolean } | undefined;
   private probeTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private readonly background: Semaphore;
 
   constructor(config: ConfigService<AppConfig, true>) {
     this.settings = config.get('database', { infer: true });
     this.pool = new GatedPool(poolConfig(this.settings), () => this.open);
+    this.background = new Semaphore(this.settings.backgroundPoolSize);
     // An idle connection the server dropped; the pool replaces it. Without a listener it would
     // crash the process.
     // The error object itself is not logged: node-postgres hangs the client (and its connection
@@ -64,6 +67,15 @@ export class DatabasePool implements OnApplicationShutdown {
     this.pool.on('error', (error) =>
       this.logger.debug({ reason: error.message }, 'idle connection lost'),
     );
+  }
+
+  /**
+   * Runs a piece of background work (a sweep's claim or write, a delivery's bookkeeping) that
+   * uses at most one connection: at most DATABASE's background share run at once, so requests
+   * always keep DATABASE_POOL_SIZE connections of their own.
+   */
+  runBackground<T>(work: () => Promise<T>): Promise<T> {
+    return this.background.run(work);
   }
 
   /** False while an outage stands (the pool is shut and a probe is running). */
@@ -167,7 +179,7 @@ export class DatabasePool implements OnApplicationShutdown {
 function poolConfig(settings: DatabaseConfig): pg.PoolConfig {
   return {
     connectionString: settings.url,
-    max: settings.poolSize,
+    max: settings.poolSize + settings.backgroundPoolSize,
     // Bounds both opening a connection and waiting for a free one.
     connectionTimeoutMillis: settings.timeoutMs,
     // The server cancels a slow statement; the client gives up on a server that went silent.

@@ -48,7 +48,11 @@ describe('readId', () => {
     expect(readId(field(`{ "user_id": "${BIG_ODD_ID}" }`, 'user_id'))).toBe(BIG_ODD_ID);
   });
 
-  it.each([['abc'], [''], ['12a'], ['-5'], [undefined], [null], [{}]])(
+  it('reads an id of 32 digits, the longest a path accepts', () => {
+    expect(readId(field(`{ "user_id": ${'9'.repeat(32)} }`, 'user_id'))).toBe('9'.repeat(32));
+  });
+
+  it.each([['abc'], [''], ['12a'], ['-5'], [undefined], [null], [{}], ['1'.repeat(33)]])(
     'refuses %p as an id',
     (value) => {
       expect(readId(value)).toBeUndefined();

@@ -1,4 +1,5 @@
 import { parse } from 'lossless-json';
+import { isInstagramId } from '../common/instagram-id.js';
 
 export type JsonObject = Record<string, unknown>;
 
@@ -14,9 +15,9 @@ export function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-/** An id sent as a JSON number or a string; always returned as its exact digits. */
+/** An id sent as a JSON number or a string, as its exact digits; longer ones are refused. */
 export function readId(value: unknown): string | undefined {
-  return typeof value === 'string' && /^\d+$/.test(value) ? value : undefined;
+  return isInstagramId(value) ? value : undefined;
 }
 
 export function readString(value: unknown): string | undefined {

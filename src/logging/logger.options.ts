@@ -4,13 +4,13 @@ import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
 import { ErrorCode } from '../common/app-error.js';
 import { problemCodeOf } from '../common/problem.js';
-import { redactUrl } from '../common/redact.js';
+import { keepQueryParams } from '../common/redact.js';
 import type { LogLevel } from '../config/app-config.js';
 import { requestIdFor } from './request-id.js';
 
 /**
  * Paths of log fields that could ever hold a secret. Requests are serialized by hand below
- * (no headers, redacted query), so these are a second line for objects logged by code.
+ * (no headers, an allow-listed query), so these are a second line for objects logged by code.
  */
 export const REDACTED_PATHS = [
   'accessToken',
@@ -37,6 +37,21 @@ export const REDACTED_PATHS = [
   'res.headers',
 ];
 
+/**
+ * Query parameters whose values request logs keep: filters and paging, and Instagram's words
+ * on a denied consent. Every other value is logged as [REDACTED], so a secret never reaches a
+ * log line, whatever name a caller sends it under.
+ */
+export const LOGGED_QUERY_PARAMS: ReadonlySet<string> = new Set([
+  'status',
+  'ownerId',
+  'limit',
+  'cursor',
+  'error',
+  'error_reason',
+  'error_description',
+]);
+
 /** One JSON object per line, with the request id on every line of a request. */
 export function loggerOptions(level: LogLevel, stream?: DestinationStream): Params {
   const options = {
@@ -48,7 +63,7 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Para
       req: (request: { id: unknown; method: string; url: string }) => ({
         id: request.id,
         method: request.method,
-        url: redactUrl(request.url),
+        url: keepQueryParams(request.url, LOGGED_QUERY_PARAMS),
       }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },

@@ -36,4 +36,12 @@ export class DataDeletionRepository {
   find(confirmationCode: string): Promise<DataDeletionRecord | null> {
     return this.prisma.dataDeletionRequest.findUnique({ where: { confirmationCode } });
   }
+
+  /** Retention: requests completed before `cutoff` are forgotten; answers how many. */
+  async deleteCompletedBefore(cutoff: Date): Promise<number> {
+    const { count } = await this.prisma.dataDeletionRequest.deleteMany({
+      where: { status: 'completed', completedAt: { lt: cutoff } },
+    });
+    return count;
+  }
 }

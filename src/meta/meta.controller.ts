@@ -5,21 +5,28 @@ import {
   ApiOkResponse,
   ApiOperation,
   ApiParam,
-  ApiProduces,
+  ApiExtraModels,
   ApiTags,
+  getSchemaPath,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
+import { AppError, ErrorCode } from '../common/app-error.js';
+import { HTML_CONTENT_TYPE, PAGE_CONTENT_SECURITY_POLICY, prefersHtml } from '../common/html.js';
 import { Public } from '../common/public.decorator.js';
 import { PublicRateLimit } from '../common/public-rate-limit.decorator.js';
-import { renderDataDeletionPage } from './data-deletion.page.js';
+import {
+  renderDataDeletionPage,
+  renderPrunedDeletionPage,
+  renderUnknownDeletionPage,
+} from './data-deletion.page.js';
 import {
   DataDeletionReceiptDto,
   DataDeletionStatusDto,
   DeauthorizeReceiptDto,
   SignedRequestFormDto,
 } from './dto/data-deletion.dto.js';
-import { MetaService } from './meta.service.js';
+import { type DeletionStatus, MetaService } from './meta.service.js';
 
 const SIGNED_REQUEST_BODY = { type: SignedRequestFormDto };
 
@@ -34,7 +41,8 @@ export class MetaController {
   @HttpCode(200)
   @ApiOperation({
     summary: "Meta's deauthorize callback",
-    description: 'The person removed the app: the connection is revoked and its token erased.',
+    description:
+      "The person removed the app: the connection is revoked and its token erased. A request issued before the person's latest consent changes nothing, and the same request twice acts once (both still answer 200).",
   })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody(SIGNED_REQUEST_BODY)
@@ -53,7 +61,7 @@ export class MetaController {
   @ApiOperation({
     summary: "Meta's data deletion callback",
     description:
-      'Deletes everything held for the account and answers where its status can be seen.',
+      "Deletes everything held for the account and answers where its status can be seen. A request issued before the person's latest consent leaves that connection alone; the same request twice deletes once and gets the same confirmation code.",
   })
   @ApiConsumes('application/x-www-form-urlencoded')
   @ApiBody(SIGNED_REQUEST_BODY)
@@ -70,29 +78,64 @@ export class MetaController {
   @Get('data-deletion/:confirmationCode')
   @ApiOperation({
     summary: 'The status of a data deletion',
-    description: 'JSON for programs; an HTML page for a browser (Accept: text/html).',
+    description:
+      'JSON for programs; an HTML page for a browser (Accept: text/html). Records are kept AUDIT_RETENTION_DAYS after the deletion; a code whose record was removed answers 410 deletion_record_pruned (the deletion was done).',
   })
   @ApiParam({
     name: 'confirmationCode',
     description: 'The confirmation_code the data deletion callback answered',
   })
-  @ApiProduces('application/json', 'text/html')
-  @ApiOkResponse({ description: 'The deletion and its status', type: DataDeletionStatusDto })
+  @ApiExtraModels(DataDeletionStatusDto)
+  @ApiOkResponse({
+    description: 'The deletion and its status; for a browser, a page saying so',
+    content: {
+      'application/json': { schema: { $ref: getSchemaPath(DataDeletionStatusDto) } },
+      'text/html': { schema: { type: 'string' } },
+    },
+  })
   @ApiProblemResponse(404, 'No deletion has this confirmation code')
+  @ApiProblemResponse(410, 'The deletion was done; its record was removed after the retention')
   async getDataDeletionStatus(
     @Param('confirmationCode') confirmationCode: string,
     @Headers('accept') accept: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {
-    const record = await this.meta.deletionStatus(confirmationCode);
+    const html = prefersHtml(accept);
+    const page = (status: number, body: string) =>
+      reply
+        .status(status)
+        .type(HTML_CONTENT_TYPE)
+        .header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY)
+        .send(body);
+    let found: DeletionStatus;
+    try {
+      found = await this.meta.deletionStatus(confirmationCode);
+    } catch (error) {
+      if (html && error instanceof AppError && error.code === ErrorCode.DeletionRequestNotFound) {
+        await page(404, renderUnknownDeletionPage());
+        return;
+      }
+      throw error;
+    }
+    if (found.kind === 'pruned') {
+      if (html) {
+        await page(410, renderPrunedDeletionPage(found));
+        return;
+      }
+      throw new AppError(
+        ErrorCode.DeletionRecordPruned,
+        `This deletion was requested on ${found.requestedOn.toISOString().slice(0, 10)} and completed; its record was removed after ${found.retentionDays} days.`,
+      );
+    }
+    const { record } = found;
     const status: DataDeletionStatusDto = {
       confirmationCode: record.confirmationCode,
       status: record.status,
       requestedAt: record.requestedAt.toISOString(),
       completedAt: record.completedAt?.toISOString() ?? null,
     };
-    if (prefersHtml(accept)) {
-      await reply.type('text/html; charset=utf-8').send(renderDataDeletionPage(status));
+    if (html) {
+      await page(200, renderDataDeletionPage(status));
       return;
     }
     await reply.send(status);
@@ -104,13 +147,4 @@ function signedRequestOf(body: unknown): unknown {
   return typeof body === 'object' && body !== null
     ? (body as Record<string, unknown>).signed_request
     : undefined;
-}
-
-function prefersHtml(accept: string | undefined): boolean {
-  if (accept === undefined) {
-    return false;
-  }
-  const html = accept.indexOf('text/html');
-  const json = accept.indexOf('application/json');
-  return html >= 0 && (json < 0 || html < json);
 }

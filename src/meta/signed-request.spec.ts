@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { signEncoded, signRequest } from '../../test/support/meta.js';
-import { SignedRequestError, verifySignedRequest } from './signed-request.js';
+import { decodeBase64Url, SignedRequestError, verifySignedRequest } from './signed-request.js';
 
 const SECRET = 'app-secret-0123456789abcdef';
 const ISSUED_AT = 1_790_000_000;
@@ -32,6 +32,7 @@ describe('verifySignedRequest', () => {
     expect(verifySignedRequest(signed, SECRET, NOW)).toEqual({
       userId: '17841400000000001',
       issuedAt: ISSUED_AT,
+      fingerprint: expect.stringMatching(/^[0-9a-f]{64}$/),
     });
   });
 
@@ -159,7 +160,10 @@ describe('verifySignedRequest', () => {
     expect(signed).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
     expect(JSON.parse(Buffer.from(encodedPayload, 'base64url').toString('utf8'))).toEqual(payload);
     expect(signature).toBe(createHmac('sha256', SECRET).update(encodedPayload).digest('base64url'));
-    expect(verifySignedRequest(signed, SECRET, NOW)).toEqual({ userId: '99', issuedAt: ISSUED_AT });
+    expect(verifySignedRequest(signed, SECRET, NOW)).toMatchObject({
+      userId: '99',
+      issuedAt: ISSUED_AT,
+    });
   });
 
   it('refuses a request without issued_at, older than a day, or from the future', () => {
@@ -174,5 +178,58 @@ describe('verifySignedRequest', () => {
     expect(() => verifySignedRequest(sign(ISSUED_AT - 86_400), SECRET, NOW)).toThrow(/a day old/);
     expect(() => verifySignedRequest(sign(ISSUED_AT + 3_600), SECRET, NOW)).toThrow(/future/);
     expect(verifySignedRequest(sign(ISSUED_AT - 3_600), SECRET, NOW).userId).toBe('1');
+  });
+});
+
+describe('decodeBase64Url', () => {
+  it.each([
+    ['unpadded', 'aGk', 'hi'],
+    ['with its complete padding', 'aGk=', 'hi'],
+    ['URL-safe characters', '-_8', Buffer.from([0xfb, 0xff]).toString('latin1')],
+  ])('decodes %s text', (_name, text, expected) => {
+    expect(decodeBase64Url(text)?.toString('latin1')).toBe(expected);
+  });
+
+  it.each([
+    ['standard base64 characters', '+/8'],
+    ['non-zero unused bits (a second spelling of "hi")', 'aGl'],
+    ['padding that does not complete a quantum', 'aGk=='],
+    ['a length no encoding has', 'aGkhY'],
+    ['spaces', 'aG k'],
+    ['nothing', ''],
+  ])('refuses %s', (_name, text) => {
+    expect(decodeBase64Url(text)).toBeUndefined();
+  });
+});
+
+describe('replays', () => {
+  it('gives the same fingerprint to the same request and another to a new one', () => {
+    const payload = { algorithm: 'HMAC-SHA256', issued_at: ISSUED_AT, user_id: '7' };
+    const first = verifySignedRequest(signRequest(payload, SECRET), SECRET, NOW);
+    const again = verifySignedRequest(signRequest(payload, SECRET), SECRET, NOW);
+    const later = verifySignedRequest(
+      signRequest({ ...payload, issued_at: ISSUED_AT + 1 }, SECRET),
+      SECRET,
+      NOW,
+    );
+
+    expect(first.fingerprint).toMatch(/^[0-9a-f]{64}$/);
+    expect(again.fingerprint).toBe(first.fingerprint);
+    expect(later.fingerprint).not.toBe(first.fingerprint);
+  });
+
+  it('refuses a signature respelled with other unused bits instead of counting it as new', () => {
+    const signed = signRequest(
+      { algorithm: 'HMAC-SHA256', issued_at: ISSUED_AT, user_id: '7' },
+      SECRET,
+    );
+    const [signature, payload] = signed.split('.');
+    // 32 bytes are 43 characters; the last carries 2 unused bits.
+    const last = signature[signature.length - 1];
+    const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+    const respelled = signature.slice(0, -1) + alphabet[alphabet.indexOf(last) + 1];
+
+    expect(Buffer.from(respelled, 'base64url')).toEqual(Buffer.from(signature, 'base64url'));
+    expect(refusal(`${respelled}.${payload}`)).toMatch(/base64url/);
   });
 });

@@ -21,6 +21,22 @@ export class ConnectionEvents {
     await this.outbox.record(type, snapshots, at, tx);
   }
 
+  /** A consent for another owner was refused: the owning service hears of it. */
+  async recordOwnerConflict(
+    connection: ConnectionRecord,
+    attemptedOwnerId: string | undefined,
+    tx: Transaction,
+  ): Promise<void> {
+    const at = new Date();
+    await this.outbox.record(
+      'connection.owner_conflict',
+      [toConnectionDto(connection, at)],
+      at,
+      tx,
+      { attemptedOwnerId },
+    );
+  }
+
   /** Drops every earlier event naming these connections (Meta's data deletion). */
   async forget(igUserIds: string[], tx: Transaction): Promise<void> {
     await this.outbox.forgetConnections(igUserIds, tx);

@@ -1,3 +1,4 @@
+import { isInstagramId } from '../common/instagram-id.js';
 import { type ConnectionRecord, ConnectionStatus } from './connection.record.js';
 import type { ConnectionDto } from './dto/connection.dto.js';
 import { effectiveStatus } from './refresh-policy.js';
@@ -31,5 +32,5 @@ export function encodeCursor(igUserId: string): string {
 
 export function decodeCursor(cursor: string): string | undefined {
   const igUserId = Buffer.from(cursor, 'base64url').toString('utf8');
-  return /^\d{1,32}$/.test(igUserId) ? igUserId : undefined;
+  return isInstagramId(igUserId) ? igUserId : undefined;
 }

@@ -13,6 +13,7 @@ import {
 } from './connection.columns.js';
 import { ConnectionEvents } from './connection-events.js';
 import type { ConnectionRecord, ConnectionWithToken, ScheduledToken } from './connection.record.js';
+import { consentWouldMoveOwner } from './owner-rule.js';
 
 export interface ConnectionFilter {
   status?: ConnectionStatus;
@@ -28,7 +29,30 @@ export interface ProfileIds {
   professionalId?: string;
 }
 
+/** A new token for a connection, and what must still hold for it to replace the stored one. */
+export interface TokenSwap {
+  igUserId: string;
+  /** The issue time of the token the caller started from. */
+  expectedIssuedAt: Date | null;
+  /** When given, the caller must still hold the lease. */
+  leaseOwner?: string;
+  token: ScheduledToken;
+  /** False for the upgrade right after consent, which is not a refresh. */
+  refreshed: boolean;
+}
+
 type UnusableStatus = typeof ConnectionStatus.invalid | typeof ConnectionStatus.expired;
+
+/** A consent stored, or refused because the account is connected under another owner. */
+export type ConsentOutcome =
+  | { outcome: 'stored'; connection: ConnectionRecord }
+  | { outcome: 'owner_conflict'; connection: ConnectionRecord };
+
+/**
+ * Class of the transaction-level advisory locks that serialize the consents of one account
+ * (the second key is a hash of its id). Two-key locks never meet the migrator's one-key lock.
+ */
+const CONSENT_LOCK_CLASS = 1_986_094_641;
 
 /**
  * A connection's life: consent, token swaps, verdicts, revocation and deletion, each written
@@ -42,21 +66,32 @@ export class ConnectionsRepository {
     private readonly events: ConnectionEvents,
   ) {}
 
-  /** Stores a freshly consented token; a connection that existed comes back to life. */
+  /**
+   * Stores a freshly consented token; a connection that existed comes back to life. A consent
+   * for an account connected under another owner (owner-rule) stores nothing and changes
+   * nothing: the owning service hears of it (connection.owner_conflict). Consents of one
+   * account are serialized, so two racing flows for a new account cannot both win.
+   */
   async upsertConsented(input: {
     igUserId: string;
     ownerId?: string;
     scopes: string[];
     token: ScheduledToken;
-  }): Promise<ConnectionRecord> {
+  }): Promise<ConsentOutcome> {
     const fresh = {
       scopes: input.scopes,
       status: ConnectionStatus.active,
       lastRefreshedAt: null,
+      consentedAt: input.token.issuedAt,
       ...NO_REFRESH_HISTORY,
       ...tokenColumns(input.token),
     };
     return this.prisma.$transaction(async (tx) => {
+      const existing = await this.lockForConsent(input.igUserId, tx);
+      if (existing !== null && consentWouldMoveOwner(existing.ownerId, input.ownerId)) {
+        await this.events.recordOwnerConflict(existing, input.ownerId, tx);
+        return { outcome: 'owner_conflict', connection: existing };
+      }
       const connection = await tx.connection.upsert({
         where: { igUserId: input.igUserId },
         create: { igUserId: input.igUserId, ownerId: input.ownerId ?? null, ...fresh },
@@ -65,8 +100,20 @@ export class ConnectionsRepository {
         select: CONNECTION_SELECT,
       });
       await this.events.record('connection.created', [connection], tx);
-      return connection;
+      return { outcome: 'stored', connection };
     });
+  }
+
+  /**
+   * Takes the account's consent lock for the transaction (a row lock cannot: there may be no
+   * row yet), then reads the connection.
+   */
+  private async lockForConsent(
+    igUserId: string,
+    tx: Transaction,
+  ): Promise<ConnectionRecord | null> {
+    await tx.$executeRaw`SELECT pg_advisory_xact_lock(${CONSENT_LOCK_CLASS}::int, hashtext(${igUserId}))`;
+    return tx.connection.findUnique({ where: { igUserId }, select: CONNECTION_SELECT });
   }
 
   /**
@@ -74,34 +121,60 @@ export class ConnectionsRepository {
    * (compared by issue time) and, when given, the caller still holds the lease: a slow refresh
    * never overwrites a newer token.
    */
-  async replaceToken(input: {
-    igUserId: string;
-    expectedIssuedAt: Date | null;
-    leaseOwner?: string;
-    token: ScheduledToken;
-    /** False for the upgrade right after consent, which is not a refresh. */
-    refreshed: boolean;
-  }): Promise<ConnectionRecord | null> {
+  async replaceToken(input: TokenSwap): Promise<ConnectionRecord | null> {
+    return (await this.replaceTokens([input])).get(input.igUserId) ?? null;
+  }
+
+  /**
+   * Many swaps in one statement and one transaction (the sweep's writes, batched), each under
+   * replaceToken's conditions, with a connection.refreshed event for every row swapped. Answers
+   * the swapped connections by id; a swap whose conditions failed is absent.
+   */
+  async replaceTokens(swaps: TokenSwap[]): Promise<Map<string, ConnectionRecord>> {
+    if (swaps.length === 0) {
+      return new Map();
+    }
+    const column = <T>(pick: (swap: TokenSwap) => T) => swaps.map(pick);
+    const iso = (date: Date | null) => date?.toISOString() ?? null;
     return this.prisma.$transaction(async (tx) => {
-      const [connection] = await tx.connection.updateManyAndReturn({
-        where: {
-          igUserId: input.igUserId,
-          tokenIssuedAt: input.expectedIssuedAt,
-          status: ConnectionStatus.active,
-          ...(input.leaseOwner !== undefined ? { leaseOwner: input.leaseOwner } : {}),
-        },
-        data: {
-          ...tokenColumns(input.token),
-          ...(input.refreshed ? { lastRefreshedAt: input.token.issuedAt } : {}),
-          ...NO_REFRESH_HISTORY,
-        },
+      const swapped = await tx.$queryRaw<{ ig_user_id: string }[]>`
+        UPDATE connections AS c
+        SET token_kind = s.token_kind::"TokenKind",
+            token_ciphertext = decode(s.ciphertext, 'hex'),
+            token_key_id = s.key_id,
+            token_issued_at = s.issued_at,
+            expires_at = s.expires_at,
+            next_refresh_at = s.next_refresh_at,
+            last_refreshed_at = CASE WHEN s.refreshed THEN s.issued_at ELSE c.last_refreshed_at END,
+            refresh_attempts = 0, last_refresh_error = NULL, last_refresh_error_at = NULL,
+            lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+        FROM unnest(
+          ${column((swap) => swap.igUserId)}::text[],
+          ${column((swap) => iso(swap.expectedIssuedAt))}::timestamptz[],
+          ${column((swap) => swap.leaseOwner ?? null)}::text[],
+          ${column((swap) => swap.token.kind)}::text[],
+          ${column((swap) => swap.token.ciphertext.toString('hex'))}::text[],
+          ${column((swap) => swap.token.keyId)}::text[],
+          ${column((swap) => iso(swap.token.issuedAt))}::timestamptz[],
+          ${column((swap) => iso(swap.token.expiresAt))}::timestamptz[],
+          ${column((swap) => iso(swap.token.nextRefreshAt))}::timestamptz[],
+          ${column((swap) => swap.refreshed)}::boolean[]
+        ) AS s(ig_user_id, expected_issued_at, lease_owner, token_kind, ciphertext, key_id,
+               issued_at, expires_at, next_refresh_at, refreshed)
+        WHERE c.ig_user_id = s.ig_user_id
+          AND c.token_issued_at IS NOT DISTINCT FROM s.expected_issued_at
+          AND c.status = 'active'
+          AND (s.lease_owner IS NULL OR c.lease_owner = s.lease_owner)
+        RETURNING c.ig_user_id`;
+      if (swapped.length === 0) {
+        return new Map<string, ConnectionRecord>();
+      }
+      const connections = await tx.connection.findMany({
+        where: { igUserId: { in: swapped.map((row) => row.ig_user_id) } },
         select: CONNECTION_SELECT,
       });
-      if (connection === undefined) {
-        return null;
-      }
-      await this.events.record('connection.refreshed', [connection], tx);
-      return connection;
+      await this.events.record('connection.refreshed', connections, tx);
+      return new Map(connections.map((connection) => [connection.igUserId, connection]));
     });
   }
 
@@ -155,24 +228,33 @@ export class ConnectionsRepository {
     });
   }
 
-  /** Every connection of the account becomes revoked and its token material is erased. */
-  async revokeAccount(anyId: string): Promise<ConnectionRecord[]> {
-    return this.prisma.$transaction(async (tx) => {
-      const revoked = await tx.connection.updateManyAndReturn({
-        where: { ...matchingAnyId(anyId), status: { not: ConnectionStatus.revoked } },
-        data: {
-          status: ConnectionStatus.revoked,
-          tokenCiphertext: null,
-          tokenKeyId: null,
-          nextRefreshAt: null,
-          leaseOwner: null,
-          leaseExpiresAt: null,
-        },
-        select: CONNECTION_SELECT,
-      });
-      await this.events.record('connection.revoked', revoked, tx);
-      return revoked;
+  /**
+   * Every connection of the account consented before `consentedBefore` becomes revoked and its
+   * token material is erased, in the caller's transaction; one consented since is left alone.
+   */
+  async revokeAccount(
+    anyId: string,
+    consentedBefore: Date,
+    tx: Transaction,
+  ): Promise<ConnectionRecord[]> {
+    const revoked = await tx.connection.updateManyAndReturn({
+      where: {
+        ...matchingAnyId(anyId),
+        status: { not: ConnectionStatus.revoked },
+        consentedAt: { lt: consentedBefore },
+      },
+      data: {
+        status: ConnectionStatus.revoked,
+        tokenCiphertext: null,
+        tokenKeyId: null,
+        nextRefreshAt: null,
+        leaseOwner: null,
+        leaseExpiresAt: null,
+      },
+      select: CONNECTION_SELECT,
     });
+    await this.events.record('connection.revoked', revoked, tx);
+    return revoked;
   }
 
   async delete(igUserId: string): Promise<boolean> {
@@ -190,9 +272,24 @@ export class ConnectionsRepository {
     });
   }
 
-  /** The connections of an account named by any of its ids, read in the caller's transaction. */
-  findAccount(anyId: string, tx: Transaction): Promise<ConnectionRecord[]> {
-    return tx.connection.findMany({ where: matchingAnyId(anyId), select: CONNECTION_SELECT });
+  /**
+   * The connections of an account named by any of its ids, consented before `consentedBefore`,
+   * read in the caller's transaction.
+   */
+  findAccount(anyId: string, consentedBefore: Date, tx: Transaction): Promise<ConnectionRecord[]> {
+    return tx.connection.findMany({
+      where: { ...matchingAnyId(anyId), consentedAt: { lt: consentedBefore } },
+      select: CONNECTION_SELECT,
+    });
+  }
+
+  /** Ids of the account's connections consented to at or after `at` (a Meta callback spares them). */
+  async findConsentedSince(anyId: string, at: Date, tx: Transaction): Promise<string[]> {
+    const rows = await tx.connection.findMany({
+      where: { ...matchingAnyId(anyId), consentedAt: { gte: at } },
+      select: { igUserId: true },
+    });
+    return rows.map((row) => row.igUserId);
   }
 
   /** Deletes these connections; connection.deleted tells callers of each as given. */

@@ -10,13 +10,22 @@ import { BackgroundLoop } from '../common/background-loop.js';
 import { backoffDelayMs } from '../common/backoff.js';
 import type { AppConfig, RefreshConfig } from '../config/app-config.js';
 import { DatabasePool } from '../database/database-pool.js';
+import { InstagramThrottle } from '../instagram/instagram-throttle.js';
 import { MetricsService } from '../metrics/metrics.service.js';
+import type { ConnectionWithToken } from './connection.record.js';
 import { ConnectionsRepository } from './connections.repository.js';
 import { TokenRefresher } from './token-refresher.js';
 
 /** The first sweep comes soon after boot: a token may be close to its end right now. */
 const FIRST_SWEEP_DELAY_MS = 5000;
 const FAILED_SWEEP_RETRY_MS = 5000;
+/**
+ * Claims stay small, so a replica that dies strands few rows (they wait out their lease, or
+ * come back at once when the replica restarts under the same REPLICA_ID).
+ */
+const MAX_CLAIM = 16;
+/** While Instagram reports a budget 90% spent, one worker goes on, this long between calls. */
+const HIGH_USAGE_PAUSE_MS = 1000;
 
 export interface SweepReport {
   expired: number;
@@ -26,9 +35,11 @@ export interface SweepReport {
 }
 
 /**
- * Every REFRESH_SWEEP_INTERVAL_MS: expires lapsed connections, then claims due tokens in
- * batches of REFRESH_CONCURRENCY (so at most that many calls to Instagram at once) and
- * refreshes them. Claims are leases in PostgreSQL, so any number of replicas may sweep.
+ * Every REFRESH_SWEEP_INTERVAL_MS: expires lapsed connections, then refreshes every due token
+ * with a pool of REFRESH_CONCURRENCY workers fed by small claims (leases in PostgreSQL, so any
+ * number of replicas may sweep). A slow call holds only its own worker. The sweep stops while
+ * Instagram holds the whole app, and slows to one call a second while Instagram reports a
+ * budget nearly spent.
  */
 @Injectable()
 export class RefreshSweeper
@@ -41,8 +52,9 @@ export class RefreshSweeper
   constructor(
     private readonly connections: ConnectionsRepository,
     private readonly refresher: TokenRefresher,
+    private readonly throttle: InstagramThrottle,
     private readonly metrics: MetricsService,
-    database: DatabasePool,
+    private readonly database: DatabasePool,
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('refresh', { infer: true });
@@ -57,13 +69,23 @@ export class RefreshSweeper
     );
   }
 
-  onApplicationBootstrap(): void {
+  /**
+   * Leases this replica held before a restart are its own to take back: a crash-restart
+   * finishes that work at once instead of after the lease.
+   */
+  async onApplicationBootstrap(): Promise<void> {
+    const takenBack = await this.refresher.releaseAll().catch(() => 0);
+    if (takenBack > 0) {
+      this.logger.log({ takenBack }, 'took back the refresh leases of this replica');
+    }
     if (this.settings.sweepIntervalMs > 0) {
-      this.loop.start(Math.min(FIRST_SWEEP_DELAY_MS, this.settings.sweepIntervalMs));
+      this.loop.start(
+        takenBack > 0 ? 0 : Math.min(FIRST_SWEEP_DELAY_MS, this.settings.sweepIntervalMs),
+      );
     }
   }
 
-  /** First thing on shutdown, while requests still drain: claim no more batches. */
+  /** First thing on shutdown, while requests still drain: claim no more tokens. */
   beforeApplicationShutdown(): void {
     this.loop.halt();
   }
@@ -81,30 +103,56 @@ export class RefreshSweeper
   private async sweep(): Promise<SweepReport> {
     const startedAt = Date.now();
     const report = { expired: await this.connections.expireLapsed(), refreshed: 0, failed: 0 };
-    // A token is refreshed at most once a sweep, even if Instagram's answer left it due.
-    const seen = new Set<string>();
-    while (!this.loop.stopped) {
-      const batch = await this.refresher.claimDue(this.settings.concurrency);
-      const fresh = batch.filter((connection) => !seen.has(connection.igUserId));
-      await Promise.all(
-        batch
-          .filter((connection) => seen.has(connection.igUserId))
-          .map((connection) => this.refresher.release(connection.igUserId)),
-      );
-      if (fresh.length === 0) {
-        break;
-      }
-      await Promise.all(
-        fresh.map(async (connection) => {
-          seen.add(connection.igUserId);
-          try {
-            await this.refresher.refreshClaimed(connection, 'scheduled');
-            report.refreshed += 1;
-          } catch {
-            report.failed += 1;
+    const feed = new ClaimFeed(
+      (limit) => this.refresher.claimDue(limit),
+      (igUserId) => this.refresher.release(igUserId),
+      Math.min(MAX_CLAIM, this.settings.concurrency),
+    );
+    const writes = new Set<Promise<void>>();
+    const worker = async (index: number): Promise<void> => {
+      while (!this.loop.stopped && !(await this.appHeld())) {
+        if (this.throttle.usageHigh && index > 0) {
+          if (feed.finished) {
+            return;
           }
-        }),
-      );
+          await sleep(HIGH_USAGE_PAUSE_MS);
+          continue;
+        }
+        const connection = await feed.next();
+        if (connection === undefined) {
+          return;
+        }
+        try {
+          const { stored } = await this.refresher.renewClaimed(connection, 'scheduled');
+          // The worker takes its next token while this one's write goes out with a batch.
+          const write = stored.then(
+            () => void (report.refreshed += 1),
+            (error: unknown) => {
+              report.failed += 1;
+              if (!this.database.reportFailure(error)) {
+                this.logger.error(
+                  { err: error, igUserId: connection.igUserId },
+                  'refresh not stored',
+                );
+              }
+            },
+          );
+          writes.add(write);
+          void write.finally(() => writes.delete(write));
+        } catch {
+          report.failed += 1;
+        }
+        if (this.throttle.usageHigh) {
+          await sleep(HIGH_USAGE_PAUSE_MS);
+        }
+      }
+    };
+    try {
+      await Promise.all(Array.from({ length: this.settings.concurrency }, (_, i) => worker(i)));
+    } finally {
+      await Promise.all(writes);
+      // Claimed but not started (the sweep was stopped, or Instagram held the app).
+      await feed.releaseUnused();
     }
     const result = { ...report, durationMs: Date.now() - startedAt };
     this.metrics.recordSweep(result);
@@ -113,4 +161,75 @@ export class RefreshSweeper
     }
     return result;
   }
+
+  private async appHeld(): Promise<boolean> {
+    return (await this.throttle.remainingSeconds(['app'])) > 0;
+  }
+}
+
+/**
+ * Feeds claimed tokens to the workers: claims the next few when the queue runs low, so a worker
+ * rarely waits on a claim, and stops when a claim finds nothing new. A token is handed out at
+ * most once a sweep, even if Instagram's answer left it due.
+ */
+class ClaimFeed {
+  private readonly queue: ConnectionWithToken[] = [];
+  private readonly seen = new Set<string>();
+  private claiming: Promise<void> | undefined;
+  private exhausted = false;
+
+  constructor(
+    private readonly claim: (limit: number) => Promise<ConnectionWithToken[]>,
+    private readonly release: (igUserId: string) => Promise<void>,
+    private readonly claimSize: number,
+  ) {}
+
+  async next(): Promise<ConnectionWithToken | undefined> {
+    while (this.queue.length === 0 && !this.exhausted) {
+      await this.claimMore();
+    }
+    if (this.queue.length < this.claimSize && !this.exhausted) {
+      void this.claimMore().catch(() => undefined);
+    }
+    return this.queue.shift();
+  }
+
+  /** Nothing left to hand out, nor to claim. */
+  get finished(): boolean {
+    return this.exhausted && this.queue.length === 0;
+  }
+
+  async releaseUnused(): Promise<void> {
+    this.exhausted = true;
+    await this.claiming?.catch(() => undefined);
+    const unused = this.queue.splice(0);
+    await Promise.all(unused.map((connection) => this.release(connection.igUserId)));
+  }
+
+  private claimMore(): Promise<void> {
+    this.claiming ??= this.claim(this.claimSize)
+      .then(async (claimed) => {
+        const fresh = claimed.filter((connection) => !this.seen.has(connection.igUserId));
+        await Promise.all(
+          claimed
+            .filter((connection) => this.seen.has(connection.igUserId))
+            .map((connection) => this.release(connection.igUserId)),
+        );
+        for (const connection of fresh) {
+          this.seen.add(connection.igUserId);
+          this.queue.push(connection);
+        }
+        if (fresh.length === 0) {
+          this.exhausted = true;
+        }
+      })
+      .finally(() => {
+        this.claiming = undefined;
+      });
+    return this.claiming;
+  }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }

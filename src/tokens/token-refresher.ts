@@ -1,18 +1,28 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
-import { newReplicaId } from '../common/replica-id.js';
+import { Batcher } from '../common/batcher.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
 import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
-import { type ConnectionRecord, type ConnectionWithToken, TokenKind } from './connection.record.js';
-import { ConnectionsRepository } from './connections.repository.js';
+import {
+  type ConnectionRecord,
+  type ConnectionWithToken,
+  type ScheduledToken,
+  TokenKind,
+} from './connection.record.js';
+import { DatabasePool } from '../database/database-pool.js';
+import { ConnectionsRepository, type TokenSwap } from './connections.repository.js';
 import { type LeaseTerms, RefreshLeasesRepository } from './refresh-leases.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
 import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
 import { TokenSealer } from './token-sealer.js';
 
 export type RefreshMode = 'scheduled' | 'on_demand';
+
+/** A batch of new tokens goes when this many wait, or after this long. */
+const SWAP_BATCH_SIZE = 32;
+const SWAP_BATCH_WAIT_MS = 5;
 
 /**
  * Refreshes tokens under a lease, so one replica at a time calls Instagram for a token: claims
@@ -22,9 +32,11 @@ export type RefreshMode = 'scheduled' | 'on_demand';
 @Injectable()
 export class TokenRefresher {
   private readonly logger = new Logger(TokenRefresher.name);
-  /** This app instance's name in leases. */
-  readonly owner = newReplicaId();
+  /** This replica's name in leases (REPLICA_ID): the same after a restart. */
+  readonly owner: string;
   private readonly lease: LeaseTerms;
+  /** New tokens are written a batch at a time: one statement for many rows. */
+  private readonly swaps: Batcher<TokenSwap, ConnectionRecord | null>;
 
   constructor(
     private readonly connections: ConnectionsRepository,
@@ -33,19 +45,34 @@ export class TokenRefresher {
     private readonly instagram: InstagramClient,
     private readonly sealer: TokenSealer,
     private readonly calls: StoredTokenCalls,
+    private readonly database: DatabasePool,
     config: ConfigService<AppConfig, true>,
   ) {
-    this.lease = { owner: this.owner, leaseMs: config.get('refresh', { infer: true }).leaseMs };
+    const settings = config.get('refresh', { infer: true });
+    this.owner = settings.replicaId;
+    this.lease = { owner: this.owner, leaseMs: settings.leaseMs };
+    this.swaps = new Batcher(
+      async (swaps) => {
+        const swapped = await this.database.runBackground(() =>
+          this.connections.replaceTokens(swaps),
+        );
+        return swaps.map((swap) => swapped.get(swap.igUserId) ?? null);
+      },
+      SWAP_BATCH_SIZE,
+      SWAP_BATCH_WAIT_MS,
+    );
   }
 
   /** Claims up to `limit` tokens due now for this replica. */
   claimDue(limit: number): Promise<ConnectionWithToken[]> {
-    return this.leases.claimDue(this.lease, this.policy.dueCutoffs(new Date()), limit);
+    return this.database.runBackground(() =>
+      this.leases.claimDue(this.lease, this.policy.dueCutoffs(new Date()), limit),
+    );
   }
 
   /** Hands back a claimed token without refreshing it. */
   release(igUserId: string): Promise<void> {
-    return this.leases.release(igUserId, this.owner);
+    return this.database.runBackground(() => this.leases.release(igUserId, this.owner));
   }
 
   /** Hands back every token this replica holds (shutdown), so another takes over at once. */
@@ -75,12 +102,26 @@ export class TokenRefresher {
     return this.refreshClaimed(claimed, 'on_demand');
   }
 
-  /** Refreshes a connection this replica holds the lease on. */
+  /** Refreshes a connection this replica holds the lease on; answers it once stored. */
   async refreshClaimed(
     connection: ConnectionWithToken,
     mode: RefreshMode,
   ): Promise<ConnectionRecord> {
+    return (await this.renewClaimed(connection, mode)).stored;
+  }
+
+  /**
+   * Calls Instagram for a connection this replica holds the lease on. Resolves once the call is
+   * done, with the write of the new token still under way (`stored`): a sweep's worker moves on
+   * to its next token while the writes go out in batches. A failed call is recorded before the
+   * error goes up.
+   */
+  async renewClaimed(
+    connection: ConnectionWithToken,
+    mode: RefreshMode,
+  ): Promise<{ stored: Promise<ConnectionRecord> }> {
     const { igUserId } = connection;
+    let token: ScheduledToken;
     try {
       const current = this.sealer.openStored(connection);
       const renewed = await this.calls.run(connection, () =>
@@ -88,33 +129,14 @@ export class TokenRefresher {
           ? this.instagram.exchangeForLongLived(current, { account: igUserId })
           : this.instagram.refreshLongLived(current, { account: igUserId }),
       );
-      const token = this.sealer.seal(
-        igUserId,
-        renewed.accessToken,
-        TokenKind.long_lived,
-        renewed.expiresInSeconds,
+      token = this.policy.schedule(
+        this.sealer.seal(
+          igUserId,
+          renewed.accessToken,
+          TokenKind.long_lived,
+          renewed.expiresInSeconds,
+        ),
       );
-      const replaced = await this.connections.replaceToken({
-        igUserId,
-        expectedIssuedAt: connection.tokenIssuedAt,
-        leaseOwner: this.owner,
-        token: this.policy.schedule(token),
-        refreshed: true,
-      });
-      if (replaced === null) {
-        // Deleted, revoked or replaced meanwhile: what is stored now is newer than our result.
-        await this.release(igUserId);
-        this.logger.warn(
-          { igUserId, mode },
-          'refresh result discarded: the connection changed meanwhile',
-        );
-        return (await this.connections.find(igUserId)) ?? connection;
-      }
-      this.logger.log(
-        { igUserId, mode, from: connection.tokenKind, expiresAt: replaced.expiresAt },
-        'token refreshed',
-      );
-      return replaced;
     } catch (error) {
       // A rejected token already took the connection out of use; anything else is retried.
       if (!(error instanceof AppError && error.code === ErrorCode.InstagramTokenInvalid)) {
@@ -122,6 +144,36 @@ export class TokenRefresher {
       }
       throw error;
     }
+    return { stored: this.store(connection, token, mode) };
+  }
+
+  private async store(
+    connection: ConnectionWithToken,
+    token: ScheduledToken,
+    mode: RefreshMode,
+  ): Promise<ConnectionRecord> {
+    const { igUserId } = connection;
+    const replaced = await this.swaps.add({
+      igUserId,
+      expectedIssuedAt: connection.tokenIssuedAt,
+      leaseOwner: this.owner,
+      token,
+      refreshed: true,
+    });
+    if (replaced === null) {
+      // Deleted, revoked or replaced meanwhile: what is stored now is newer than our result.
+      await this.release(igUserId);
+      this.logger.warn(
+        { igUserId, mode },
+        'refresh result discarded: the connection changed meanwhile',
+      );
+      return (await this.connections.find(igUserId)) ?? connection;
+    }
+    this.logger.log(
+      { igUserId, mode, from: connection.tokenKind, expiresAt: replaced.expiresAt },
+      'token refreshed',
+    );
+    return replaced;
   }
 
   private async recordFailure(
@@ -140,12 +192,14 @@ export class TokenRefresher {
             notBefore: new Date(now.getTime() + holdSeconds(error) * 1000),
           })
         : null;
-    await this.leases.releaseAfterFailure({
-      igUserId: connection.igUserId,
-      owner: this.owner,
-      error: reason,
-      nextRefreshAt,
-    });
+    await this.database.runBackground(() =>
+      this.leases.releaseAfterFailure({
+        igUserId: connection.igUserId,
+        owner: this.owner,
+        error: reason,
+        nextRefreshAt,
+      }),
+    );
     this.logger.warn(
       { igUserId: connection.igUserId, mode, attempts, reason, nextRefreshAt },
       'token refresh failed',

@@ -21,6 +21,22 @@ export class TokenRevealsRepository {
     await this.database.pool.query(RECORD, [igUserId, apiKeyName]);
   }
 
+  /** Retention: rows older than `cutoff` go, a batch at a time; answers how many. */
+  async deleteRevealedBefore(cutoff: Date, batchSize = 5000): Promise<number> {
+    let deleted = 0;
+    for (;;) {
+      // SKIP LOCKED: replicas pruning at once share the work instead of waiting on each other.
+      const count = await this.prisma.$executeRaw`
+        DELETE FROM token_reveals WHERE id IN (
+          SELECT id FROM token_reveals WHERE revealed_at < ${cutoff}
+          LIMIT ${batchSize} FOR UPDATE SKIP LOCKED)`;
+      deleted += count;
+      if (count < batchSize) {
+        return deleted;
+      }
+    }
+  }
+
   /** Meta's data deletion: the audit rows of these accounts go too. */
   async deleteFor(igUserIds: string[], tx: Transaction): Promise<void> {
     await tx.tokenReveal.deleteMany({ where: { igUserId: { in: igUserIds } } });

@@ -36,6 +36,12 @@ export interface UsableToken {
   accessToken: string;
 }
 
+/** What a Meta callback did, and the connections it spared because they were consented since. */
+export interface AccountErasure<T> {
+  changed: T;
+  consentedSince: string[];
+}
+
 export interface RevealedToken {
   igUserId: string;
   accessToken: string;
@@ -76,7 +82,7 @@ export class TokensService {
     deadline: number;
   }): Promise<ConnectionRecord> {
     const { userId: igUserId, accessToken } = input.token;
-    const connection = await this.connections.upsertConsented({
+    const consent = await this.connections.upsertConsented({
       igUserId,
       ownerId: input.ownerId,
       scopes: input.token.permissions ?? input.requestedScopes,
@@ -87,6 +93,18 @@ export class TokensService {
         input.token.expiresInSeconds ?? SHORT_LIVED_SECONDS,
       ),
     });
+    const connection = consent.connection;
+    if (consent.outcome === 'owner_conflict') {
+      this.logger.warn(
+        { igUserId, ownerId: connection.ownerId, attemptedOwnerId: input.ownerId },
+        'consent refused: the account is connected under another owner; nothing stored',
+      );
+      throw new AppError(
+        ErrorCode.OwnerConflict,
+        'This Instagram account is connected under another owner; nothing was changed. ' +
+          'Its owner must delete the connection before the account can be connected for another.',
+      );
+    }
     // The profile is read beside the upgrade, off the critical path: the answer carries the
     // username only if it came in time; otherwise it lands a little later (or on a user read).
     const profile = this.background.run(() => this.learnProfileQuietly(connection, accessToken));
@@ -146,26 +164,49 @@ export class TokensService {
     this.logger.log({ igUserId }, 'connection deleted');
   }
 
-  /** Meta's deauthorize: every connection of the account is revoked and its token erased. */
-  revokeAccount(anyId: string): Promise<ConnectionRecord[]> {
-    return this.connections.revokeAccount(anyId);
+  /**
+   * Meta's deauthorize, in the caller's transaction: every connection of the account consented
+   * before `consentedBefore` (the request's time) is revoked and its token erased; one the
+   * person consented to since is left alone.
+   */
+  async revokeAccount(
+    anyId: string,
+    consentedBefore: Date,
+    tx: Transaction,
+  ): Promise<AccountErasure<ConnectionRecord[]>> {
+    const consentedSince = await this.connections.findConsentedSince(anyId, consentedBefore, tx);
+    const revoked = await this.connections.revokeAccount(anyId, consentedBefore, tx);
+    return { changed: revoked, consentedSince };
   }
 
   /**
    * Meta's data deletion, in the caller's transaction: the account's connections (matched by
    * any of its ids), their reveal audit and earlier webhook events naming them are deleted.
-   * Callers still hear connection.deleted, but the event keeps nothing of the person.
+   * Callers still hear connection.deleted, but the event keeps nothing of the person. A
+   * connection consented to after `consentedBefore` (the request's time) is kept, with its trail.
    */
-  async eraseAccount(anyId: string, tx: Transaction): Promise<number> {
-    const connections = await this.connections.findAccount(anyId, tx);
-    const igUserIds = [...new Set([anyId, ...connections.map((c) => c.igUserId)])];
+  async eraseAccount(
+    anyId: string,
+    consentedBefore: Date,
+    tx: Transaction,
+  ): Promise<AccountErasure<number>> {
+    const consentedSince = await this.connections.findConsentedSince(anyId, consentedBefore, tx);
+    const connections = await this.connections.findAccount(anyId, consentedBefore, tx);
+    const igUserIds = [...new Set([anyId, ...connections.map((c) => c.igUserId)])].filter(
+      (id) => !consentedSince.includes(id),
+    );
     await this.reveals.deleteFor(igUserIds, tx);
     await this.events.forget(igUserIds, tx);
     await this.connections.deleteAll(
       connections.map((connection) => ({ ...connection, username: null })),
       tx,
     );
-    return connections.length;
+    return { changed: connections.length, consentedSince };
+  }
+
+  /** Retention: reveal audit rows older than `cutoff` are deleted; answers how many. */
+  pruneRevealsBefore(cutoff: Date): Promise<number> {
+    return this.reveals.deleteRevealedBefore(cutoff);
   }
 
   /** The decrypted token of an active, unexpired connection, or the problem that stops its use. */

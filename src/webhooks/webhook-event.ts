@@ -5,6 +5,7 @@ export const WEBHOOK_EVENT_TYPES = [
   'connection.expired',
   'connection.revoked',
   'connection.deleted',
+  'connection.owner_conflict',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
 
@@ -16,10 +17,16 @@ export interface ConnectionSnapshot {
   igUserId: string;
 }
 
+/** What an event says besides the connection. */
+export interface WebhookEventDetails {
+  /** connection.owner_conflict: the owner a refused consent was for (the connection is unchanged). */
+  attemptedOwnerId?: string;
+}
+
 /** The JSON body a webhook receiver gets; never holds a token. */
 export interface WebhookEventBody<C extends ConnectionSnapshot = ConnectionSnapshot> {
   id: string;
   type: WebhookEventType;
   createdAt: string;
-  data: { connection: C };
+  data: { connection: C } & WebhookEventDetails;
 }

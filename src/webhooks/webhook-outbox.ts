@@ -3,7 +3,12 @@ import { Injectable } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import type { AppConfig } from '../config/app-config.js';
 import type { Transaction } from '../database/transactions.js';
-import type { ConnectionSnapshot, WebhookEventBody, WebhookEventType } from './webhook-event.js';
+import type {
+  ConnectionSnapshot,
+  WebhookEventBody,
+  WebhookEventDetails,
+  WebhookEventType,
+} from './webhook-event.js';
 import { WebhookEventsRepository } from './webhook-events.repository.js';
 
 /**
@@ -27,6 +32,7 @@ export class WebhookOutbox {
     connections: C[],
     createdAt: Date,
     tx: Transaction,
+    details: WebhookEventDetails = {},
   ): Promise<void> {
     if (!this.enabled || connections.length === 0) {
       return;
@@ -35,7 +41,7 @@ export class WebhookOutbox {
       id: randomUUID(),
       type,
       createdAt: createdAt.toISOString(),
-      data: { connection },
+      data: { connection, ...details },
     }));
     await this.events.insert(bodies, createdAt, tx);
   }

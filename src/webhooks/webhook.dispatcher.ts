@@ -8,7 +8,6 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { BackgroundLoop } from '../common/background-loop.js';
 import { backoffDelayMs } from '../common/backoff.js';
-import { newReplicaId } from '../common/replica-id.js';
 import type { AppConfig, WebhookConfig } from '../config/app-config.js';
 import { DatabasePool } from '../database/database-pool.js';
 import { MetricsService } from '../metrics/metrics.service.js';
@@ -36,7 +35,8 @@ export class WebhookDispatcher
   implements OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown
 {
   private readonly logger = new Logger(WebhookDispatcher.name);
-  private readonly owner = newReplicaId();
+  /** REPLICA_ID: the same after a restart, so this replica takes its own leases back. */
+  private readonly owner: string;
   private readonly webhook: WebhookConfig | undefined;
   private readonly loop: BackgroundLoop<number>;
   private nextPruneAt = 0;
@@ -48,6 +48,7 @@ export class WebhookDispatcher
     config: ConfigService<AppConfig, true>,
   ) {
     this.webhook = config.get('webhook', { infer: true });
+    this.owner = config.get('refresh', { infer: true }).replicaId;
     this.loop = new BackgroundLoop(
       () => this.deliverBatch(),
       // A full batch means more are waiting: go again at once. Failing runs back off.
@@ -61,8 +62,10 @@ export class WebhookDispatcher
     );
   }
 
-  onApplicationBootstrap(): void {
+  async onApplicationBootstrap(): Promise<void> {
     if (this.webhook !== undefined) {
+      // Events this replica claimed before a restart go out now, not after their lease.
+      await this.events.releaseLeases(this.owner).catch(() => undefined);
       this.loop.start(POLL_INTERVAL_MS);
     }
   }

@@ -255,3 +255,31 @@ export async function revealAudit(test: TestApp, igUserId: string): Promise<stri
   );
   return rows.map((row) => row.api_key_name);
 }
+
+/** The person consented `minutes` ago (so a Meta request issued since is newer than it). */
+export async function backdateConsent(
+  test: TestApp,
+  igUserId: string,
+  minutes: number,
+): Promise<void> {
+  const rows = await test.sql(
+    `UPDATE connections SET consented_at = now() - make_interval(mins => $2)
+      WHERE ig_user_id = $1 RETURNING ig_user_id`,
+    [igUserId, minutes],
+  );
+  expect(rows).toHaveLength(1);
+}
+
+/** The connection's reveal audit rows (all, or the oldest `count`) date from `days` ago. */
+export async function ageRevealAudit(
+  test: TestApp,
+  igUserId: string,
+  days: number,
+  count?: number,
+): Promise<void> {
+  await test.sql(
+    `UPDATE token_reveals SET revealed_at = now() - make_interval(days => $2)
+      WHERE id IN (SELECT id FROM token_reveals WHERE ig_user_id = $1 ORDER BY id LIMIT $3)`,
+    [igUserId, days, count ?? null],
+  );
+}

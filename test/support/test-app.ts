@@ -102,6 +102,8 @@ export async function startTestApp(
     REFRESH_SWEEP_INTERVAL_MS: '0',
     // Many flows from one address; the limiter has tests of its own.
     RATE_LIMIT_PER_MINUTE: '0',
+    // Each app of a spec is a replica of its own (they share one host name).
+    REPLICA_ID: `test-${randomBytes(4).toString('hex')}`,
     ...env,
   });
   const logs: string[] = [];

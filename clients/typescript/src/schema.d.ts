@@ -53,7 +53,7 @@ export interface paths {
         };
         /**
          * Instagram's redirect back
-         * @description Checks the state, exchanges the code, stores the token, then redirects to the flow's return URL with status=connected&ig_user_id=ID (or status=error&error=CODE), or answers with the connection when the flow had no return URL.
+         * @description Checks the state, exchanges the code, stores the token, then redirects to the flow's return URL with status=connected&ig_user_id=ID (or status=error&error=CODE; outcome parameters the return URL already had are replaced). Without a return URL it answers with the connection (or a problem), or, to a browser (Accept: text/html), a small page naming the account and nothing else. A consent for an account connected under another owner changes nothing: owner_conflict (409).
          */
         get: operations["completeAuthorization"];
         put?: never;
@@ -75,7 +75,7 @@ export interface paths {
         put?: never;
         /**
          * Meta's data deletion callback
-         * @description Deletes everything held for the account and answers where its status can be seen.
+         * @description Deletes everything held for the account and answers where its status can be seen. A request issued before the person's latest consent leaves that connection alone; the same request twice deletes once and gets the same confirmation code.
          */
         post: operations["requestDataDeletion"];
         delete?: never;
@@ -93,7 +93,7 @@ export interface paths {
         };
         /**
          * The status of a data deletion
-         * @description JSON for programs; an HTML page for a browser (Accept: text/html).
+         * @description JSON for programs; an HTML page for a browser (Accept: text/html). Records are kept AUDIT_RETENTION_DAYS after the deletion; a code whose record was removed answers 410 deletion_record_pruned (the deletion was done).
          */
         get: operations["getDataDeletionStatus"];
         put?: never;
@@ -115,7 +115,7 @@ export interface paths {
         put?: never;
         /**
          * Meta's deauthorize callback
-         * @description The person removed the app: the connection is revoked and its token erased.
+         * @description The person removed the app: the connection is revoked and its token erased. A request issued before the person's latest consent changes nothing, and the same request twice acts once (both still answer 200).
          */
         post: operations["deauthorize"];
         delete?: never;
@@ -432,7 +432,7 @@ export interface components {
         /** @description What to start a flow with; both fields are optional. */
         CreateAuthorizationUrlDto: {
             /**
-             * @description The caller's own id for the person; the connection will carry it.
+             * @description The caller's own id for the person; the connection will carry it. An account already connected under another owner is not moved: the flow ends with owner_conflict (409).
              * @example customer-42
              */
             ownerId?: string;
@@ -491,13 +491,13 @@ export interface components {
          * @description The stable code to branch on; titles and details may change.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "connection_not_found" | "connection_not_active" | "invalid_state" | "invalid_return_to" | "access_denied" | "refresh_not_allowed" | "refresh_in_progress" | "invalid_signed_request" | "deletion_request_not_found" | "instagram_rejected" | "instagram_token_invalid" | "instagram_permission_missing" | "instagram_rate_limited" | "instagram_unavailable" | "instagram_bad_response" | "instagram_timeout" | "encryption_key_missing" | "database_unavailable" | "not_ready" | "internal_error";
+        ErrorCode: "validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "uri_too_long" | "headers_too_large" | "connection_not_found" | "connection_not_active" | "owner_conflict" | "invalid_state" | "invalid_return_to" | "access_denied" | "refresh_not_allowed" | "refresh_in_progress" | "invalid_signed_request" | "deletion_request_not_found" | "deletion_record_pruned" | "instagram_rejected" | "instagram_token_invalid" | "instagram_permission_missing" | "instagram_rate_limited" | "instagram_unavailable" | "instagram_bad_response" | "instagram_timeout" | "encryption_key_missing" | "database_unavailable" | "not_ready" | "internal_error";
         /** @description An authorization code captured outside the vault, to exchange. */
         ExchangeCodeDto: {
             /** @description The authorization code; a trailing `#_` (Instagram's suffix) is removed. */
             code: string;
             /**
-             * @description The caller's own id for the person; the connection will carry it.
+             * @description The caller's own id for the person; the connection will carry it. An account already connected under another owner is not moved: the flow ends with owner_conflict (409).
              * @example customer-42
              */
             ownerId?: string;
@@ -709,13 +709,14 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The connection, when the flow had no return URL */
+            /** @description The connection, when the flow had no return URL; for a browser, a page naming the account */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["ConnectionDto"];
+                    "text/html": string;
                 };
             };
             /** @description Redirect to the flow's return URL */
@@ -727,6 +728,15 @@ export interface operations {
             };
             /** @description Unknown, used or expired state; rejected code */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description owner_conflict: the account is connected under another owner */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -830,18 +840,27 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The deletion and its status */
+            /** @description The deletion and its status; for a browser, a page saying so */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["DataDeletionStatusDto"];
-                    "text/html": components["schemas"]["DataDeletionStatusDto"];
+                    "text/html": string;
                 };
             };
             /** @description No deletion has this confirmation code */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The deletion was done; its record was removed after the retention */
+            410: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -944,6 +963,15 @@ export interface operations {
             };
             /** @description The API key lacks the tokens.write scope */
             403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description owner_conflict: the account is connected under another owner */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

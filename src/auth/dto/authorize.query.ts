@@ -1,5 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional } from 'class-validator';
+import { IsSafeText } from '../../common/safe-text.decorator.js';
 
 export class AuthorizeQuery {
   @ApiPropertyOptional({
@@ -8,7 +9,6 @@ export class AuthorizeQuery {
     maxLength: 2048,
   })
   @IsOptional()
-  @IsString()
-  @MaxLength(2048)
+  @IsSafeText(2048)
   return_to?: string;
 }

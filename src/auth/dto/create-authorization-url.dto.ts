@@ -1,17 +1,11 @@
 import { ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsUrl } from 'class-validator';
+import { IsSafeText } from '../../common/safe-text.decorator.js';
+import { OwnerIdProperty } from './owner-id.property.js';
 
 @ApiSchema({ description: 'What to start a flow with; both fields are optional.' })
 export class CreateAuthorizationUrlDto {
-  @ApiPropertyOptional({
-    description: "The caller's own id for the person; the connection will carry it.",
-    example: 'customer-42',
-    minLength: 1,
-    maxLength: 255,
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, 255)
+  @OwnerIdProperty()
   ownerId?: string;
 
   @ApiPropertyOptional({
@@ -21,8 +15,7 @@ export class CreateAuthorizationUrlDto {
     maxLength: 2048,
   })
   @IsOptional()
-  @IsString()
-  @MaxLength(2048)
+  @IsSafeText(2048)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   returnTo?: string;
 }

@@ -1,5 +1,7 @@
 import { ApiProperty, ApiPropertyOptional, ApiSchema } from '@nestjs/swagger';
-import { IsOptional, IsString, IsUrl, Length, MaxLength } from 'class-validator';
+import { IsOptional, IsUrl } from 'class-validator';
+import { IsSafeText } from '../../common/safe-text.decorator.js';
+import { OwnerIdProperty } from './owner-id.property.js';
 
 @ApiSchema({ description: 'An authorization code captured outside the vault, to exchange.' })
 export class ExchangeCodeDto {
@@ -8,8 +10,7 @@ export class ExchangeCodeDto {
     minLength: 1,
     maxLength: 2048,
   })
-  @IsString()
-  @Length(1, 2048)
+  @IsSafeText(2048, 1)
   code!: string;
 
   @ApiPropertyOptional({
@@ -18,19 +19,10 @@ export class ExchangeCodeDto {
     maxLength: 2048,
   })
   @IsOptional()
-  @IsString()
-  @MaxLength(2048)
+  @IsSafeText(2048)
   @IsUrl({ require_tld: false, require_protocol: true, protocols: ['http', 'https'] })
   redirectUri?: string;
 
-  @ApiPropertyOptional({
-    description: "The caller's own id for the person; the connection will carry it.",
-    example: 'customer-42',
-    minLength: 1,
-    maxLength: 255,
-  })
-  @IsOptional()
-  @IsString()
-  @Length(1, 255)
+  @OwnerIdProperty()
   ownerId?: string;
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
-import { IsEnum, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsEnum, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsSafeText } from '../../common/safe-text.decorator.js';
 import { ConnectionStatus } from '../connection.record.js';
 
 export class ListConnectionsQuery {
@@ -19,8 +20,7 @@ export class ListConnectionsQuery {
     maxLength: 255,
   })
   @IsOptional()
-  @IsString()
-  @MaxLength(255)
+  @IsSafeText(255)
   ownerId?: string;
 
   @ApiPropertyOptional({
