@@ -98,7 +98,6 @@ function serviceEnv(database, emulator, extra = {}) {
     INSTAGRAM_GRAPH_URL: emulator.url,
     TOKEN_ENCRYPTION_KEYS: `${secrets.encryptionKey.id}:${secrets.encryptionKey.key.toString('base64')}`,
     API_KEYS: `bench:${secrets.apiKey}:*`,
-    REFRESH_SWEEP_INTERVAL_MS: '0',
     ...extra,
   };
 }
@@ -401,9 +400,13 @@ function markdown(env) {
     `- ${env.packages}`,
     `- service started as \`${env.startCommand}\` (package.json \`start:prod\`), log level info to a file`,
     '',
-    '| route | service req/s | raw req/s | ratio | service p50 | raw p50 | service p99 | raw p99 | p99 ratio |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   );
+  if (results.reads.length > 0) {
+    lines.push(
+      '| route | service req/s | raw req/s | ratio | service p50 | raw p50 | service p99 | raw p99 | p99 ratio |',
+      '| --- | --- | --- | --- | --- | --- | --- | --- | --- |',
+    );
+  }
   for (const row of results.reads) {
     lines.push(
       `| \`${row.route}\` | ${round(row.service.rps)} (${row.service.runs.join(', ')}) | ${round(row.baseline.rps)} (${row.baseline.runs.join(', ')}) | ${round(row.ratio, 2)} | ${ms(row.service.p50)} | ${ms(row.baseline.p50)} | ${ms(row.service.p99)} | ${ms(row.baseline.p99)} | ${round(row.p99Ratio, 2)} |`,
