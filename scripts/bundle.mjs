@@ -109,8 +109,12 @@ await build({
   format: 'esm',
   platform: 'node',
   target: 'node20',
-  // Nest names loggers and providers after their classes.
+  // Nest names loggers and providers after their classes: names stay, whitespace goes (a
+  // smaller source is parsed faster and kept in memory for the process's life).
   keepNames: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
   logLevel: 'warning',
   plugins: [namedCommonJsExports, keepUnbundled],
   // CommonJS packages inside an ES module still call require() and read __dirname.
