@@ -31,7 +31,7 @@ export class AppModule {
         AppConfigModule.forRoot(options.config),
         LoggerModule.forRoot(loggerOptions(options.config.log.level, options.logStream)),
         DatabaseModule,
-        MetricsModule,
+        MetricsModule.forRoot(options.config),
         WebhooksModule,
         HealthModule,
         AuthModule,

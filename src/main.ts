@@ -27,13 +27,11 @@ async function bootstrap(): Promise<void> {
   if (runtime.sandbox !== undefined) {
     // After Nest's buffered start-up lines, so the banner is the last thing a person sees.
     await new Promise((resolve) => setImmediate(resolve));
-    const address = app.getHttpServer().address();
-    const boundPort = typeof address === 'object' && address !== null ? address.port : port;
     process.stdout.write(
       sandboxBanner({
         apiKey: runtime.sandbox.apiKey,
-        emulatorUrl: runtime.sandbox.emulatorUrl,
-        baseUrl: `http://127.0.0.1:${boundPort}`,
+        emulatorUrl: runtime.sandbox.emulatorPublicUrl,
+        baseUrl: runtime.sandbox.publicUrl,
         embeddedDatabase: runtime.embeddedDatabase,
       }),
     );

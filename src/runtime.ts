@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { AppConfig } from './config/app-config.js';
+import { assertDatabaseAvailable, databaseConfigured } from './config/database.env.js';
 import type { RawEnv } from './config/env.parser.js';
 import { parseEnv } from './config/env.schema.js';
 import { migrationsDir } from './database/migration-files.js';
@@ -21,8 +22,8 @@ export interface RuntimeOptions {
 }
 
 /**
- * Everything that must exist before the app: the embedded database when DATABASE_URL is
- * unset, the sandbox when INSTAGRAM_APP_ID is unset, the validated config, the migrations.
+ * Everything that must exist before the app: the embedded database when neither DATABASE_URL
+ * nor PGHOST is set, the sandbox when INSTAGRAM_APP_ID is unset, the validated config, the migrations.
  */
 export async function startRuntime(env: RawEnv, options: RuntimeOptions): Promise<Runtime> {
   const stops: (() => Promise<void>)[] = [];
@@ -32,6 +33,8 @@ export async function startRuntime(env: RawEnv, options: RuntimeOptions): Promis
     }
   };
   try {
+    // Before anything starts: a container without a database stops with one line.
+    assertDatabaseAvailable(env);
     const resolved: Record<string, string | undefined> = { ...env };
     let sandbox: Sandbox | undefined;
     if (!env.INSTAGRAM_APP_ID?.trim()) {
@@ -46,7 +49,7 @@ export async function startRuntime(env: RawEnv, options: RuntimeOptions): Promis
         }
       }
     }
-    const embeddedDatabase = !env.DATABASE_URL?.trim();
+    const embeddedDatabase = !databaseConfigured(env);
     if (embeddedDatabase) {
       // Validate everything else first: a bad variable should not wait on a database start.
       parseEnv(

@@ -295,16 +295,29 @@ describe("the browser's OAuth routes", () => {
     });
 
     it.each([
-      ['is down', { kind: 'unavailable' as const }],
-      ['fails with a transient error', { kind: 'transient' as const }],
-      ['drops the connection', { kind: 'drop' as const }],
-    ])('answers 503 instagram_unavailable when Instagram %s on the code exchange', async (_, f) => {
+      ['is down', { kind: 'unavailable' as const }, 1],
+      ['fails with a transient error', { kind: 'transient' as const }, 1],
+      // A dropped connection is tried once more on a fresh one; dropped again, it is an outage.
+      ['drops the connection twice', { kind: 'drop' as const }, 2],
+    ])(
+      'answers 503 instagram_unavailable when Instagram %s on the code exchange',
+      async (_, fault, times) => {
+        const { account, redirect } = await consentedFlow(test);
+        test.emulator.injectFault({ operation: 'exchange_code', ...fault }, times);
+        const response = await test.http.get(callbackPath(redirect));
+        expectProblem(response, 503, 'instagram_unavailable');
+        expect(callsTo('exchange_code')).toBe(times);
+        expect(await countConnections(test, account.userId)).toBe(0);
+      },
+    );
+
+    it('sends the code exchange once more when Instagram drops the connection once', async () => {
       const { account, redirect } = await consentedFlow(test);
-      test.emulator.injectFault({ operation: 'exchange_code', ...f });
+      test.emulator.injectFault({ operation: 'exchange_code', kind: 'drop' });
       const response = await test.http.get(callbackPath(redirect));
-      expectProblem(response, 503, 'instagram_unavailable');
-      expect(callsTo('exchange_code')).toBe(1);
-      expect(await countConnections(test, account.userId)).toBe(0);
+      expect(response.status).toBe(200);
+      expect(callsTo('exchange_code')).toBe(2);
+      expect(await countConnections(test, account.userId)).toBe(1);
     });
 
     it('answers 504 instagram_timeout when Instagram is slower than the timeout', async () => {

@@ -91,6 +91,22 @@ describe('the service as a process (npm run start:prod)', () => {
     }
   });
 
+  it('without a database and with the embedded one off (the image), stops with one line', async () => {
+    const cwd = await mkdtemp(join(tmpdir(), 'vault-process-'));
+    try {
+      const started = startService(cwd, { EMBEDDED_DATABASE: 'false' });
+      expect(await started.exited).toBe(1);
+      expect(started.output().trim().split('\n')).toEqual([
+        expect.stringMatching(
+          /^Configuration error: DATABASE_URL: set DATABASE_URL, or PGHOST with PGPORT, PGUSER, PGPASSWORD and PGDATABASE/,
+        ),
+      ]);
+      expect(existsSync(join(cwd, '.data'))).toBe(false);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+
   it('on SIGTERM answers every accepted request, stops its embedded database last, and exits 0', async () => {
     const cwd = await mkdtemp(join(tmpdir(), 'vault-process-'));
     // As root the embedded server runs as `postgres`, which must be able to enter the folder.

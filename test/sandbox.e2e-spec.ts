@@ -1,4 +1,4 @@
-import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -6,9 +6,14 @@ import request from 'supertest';
 import { createApp } from '../src/app.setup.js';
 import { ConfigError } from '../src/config/config.error.js';
 import { type Runtime, startRuntime } from '../src/runtime.js';
+import { freePort } from './support/net.js';
 import { callbackPath, consent } from './support/oauth.js';
 import { bearer } from './support/test-app.js';
-import { createTestDatabase, type TestDatabase } from './support/test-database.js';
+import {
+  createEmptyDatabase,
+  createTestDatabase,
+  type TestDatabase,
+} from './support/test-database.js';
 
 const quiet = (): void => undefined;
 
@@ -142,7 +147,95 @@ describe('sandbox mode restarts', () => {
   });
 });
 
+/** The libpq variables compose passes instead of a URL, read off a test database's URL. */
+function libpqVariables(databaseUrl: string): Record<string, string> {
+  const url = new URL(databaseUrl);
+  return {
+    PGHOST: url.hostname,
+    PGPORT: url.port || '5432',
+    PGUSER: decodeURIComponent(url.username),
+    PGPASSWORD: decodeURIComponent(url.password),
+    PGDATABASE: decodeURIComponent(url.pathname.slice(1)),
+  };
+}
+
+describe('sandbox mode as docker compose runs it', () => {
+  let dataDir: string;
+  let database: TestDatabase;
+  let runtime: Runtime;
+  let app: NestFastifyApplication;
+  let emulatorPort: number;
+  // What the browser is given: the host's published ports, which the container cannot see.
+  const publicUrl = 'http://vault.host.test:8080';
+  const emulatorPublicUrl = 'http://emulator.host.test:8041';
+
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), 'vault-sandbox-'));
+    database = await createEmptyDatabase();
+    emulatorPort = await freePort();
+    runtime = await startRuntime(
+      {
+        ...libpqVariables(database.url),
+        LOG_LEVEL: 'silent',
+        EMBEDDED_DATABASE: 'false',
+        SANDBOX_EMULATOR_HOST: '127.0.0.1',
+        SANDBOX_EMULATOR_PORT: String(emulatorPort),
+        SANDBOX_PUBLIC_URL: publicUrl,
+        SANDBOX_EMULATOR_PUBLIC_URL: emulatorPublicUrl,
+      },
+      { dataDir, log: quiet },
+    );
+    app = await createApp({ config: runtime.config });
+    await app.init();
+    await app.getHttpAdapter().getInstance().ready();
+  });
+
+  afterAll(async () => {
+    await app?.close();
+    await runtime?.stop();
+    await database?.drop();
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
+  it('connects and migrates with PGHOST, PGPORT, PGUSER, PGPASSWORD and PGDATABASE', async () => {
+    expect(runtime.embeddedDatabase).toBe(false);
+    await request(app.getHttpServer()).get('/health/ready').expect(200);
+  });
+
+  it('sends the browser to the public URLs and calls the emulator where it listens', async () => {
+    expect(runtime.sandbox?.emulatorUrl).toBe(`http://127.0.0.1:${emulatorPort}`);
+    const http = request(app.getHttpServer());
+    const start = await http.get('/auth/instagram/authorize').expect(302);
+    const authorize = new URL(start.headers.location);
+    expect(authorize.origin).toBe(emulatorPublicUrl);
+    expect(authorize.searchParams.get('redirect_uri')).toBe(`${publicUrl}/auth/instagram/callback`);
+
+    // The consent form, as the browser posts it through the host's port to the emulator.
+    const listening = new URL(authorize.pathname + authorize.search, runtime.sandbox!.emulatorUrl);
+    const redirect = await consent(listening.href, { username: 'compose_jane' });
+    expect(redirect.origin).toBe(publicUrl);
+    const connected = await http.get(callbackPath(redirect)).expect(200);
+    expect(connected.body).toMatchObject({ username: 'compose_jane', status: 'active' });
+    await http
+      .get(`/users/${connected.body.igUserId}`)
+      .set(bearer(runtime.sandbox!.apiKey))
+      .expect(200);
+  });
+});
+
 describe('configuration errors', () => {
+  it('stops in one line when no database is named and the embedded one is off, starting nothing', async () => {
+    const dataDir = await mkdtemp(join(tmpdir(), 'vault-config-'));
+    try {
+      const failure = startRuntime({ EMBEDDED_DATABASE: 'false' }, { dataDir, log: quiet });
+      await expect(failure).rejects.toBeInstanceOf(ConfigError);
+      await expect(failure).rejects.toThrow(/^DATABASE_URL: set DATABASE_URL, or PGHOST/);
+      expect(await readdir(dataDir)).toEqual([]);
+    } finally {
+      await rm(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('stops the boot with a line naming the variable, before starting anything', async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'vault-config-'));
     try {

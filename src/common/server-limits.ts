@@ -28,7 +28,7 @@ export interface ServerLimits {
   maxConnections: number;
 }
 
-export function serverLimits(config: AppConfig): ServerLimits {
+export function serverLimits(config: Pick<AppConfig, 'http' | 'instagram'>): ServerLimits {
   const requestTimeoutMs = config.http.requestTimeoutMs;
   return {
     requestTimeoutMs,

@@ -68,6 +68,8 @@ export interface AppConfig {
     requestTimeoutMs: number;
     /** Open connections one replica accepts; more are closed at once. */
     maxConnections: number;
+    /** Set: /metrics is served only on this port (a listener of its own), 404 on `port`. */
+    metricsPort?: number;
   };
   database: DatabaseConfig;
   instagram: InstagramConfig;

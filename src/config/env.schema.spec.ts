@@ -296,4 +296,19 @@ describe('parseEnv', () => {
     ]);
     expect(() => parseEnv(env({ TRUST_PROXY: 'the-load-balancer' }))).toThrow(/^TRUST_PROXY: /);
   });
+
+  it('serves /metrics on PORT unless METRICS_PORT names another port', () => {
+    expect(parseEnv(env()).http.metricsPort).toBeUndefined();
+    expect(parseEnv(env({ METRICS_PORT: '9464' })).http.metricsPort).toBe(9464);
+    expect(() => parseEnv(env({ METRICS_PORT: '3000' }))).toThrow(/^METRICS_PORT: must differ/);
+    expect(() => parseEnv(env({ METRICS_PORT: '0' }))).toThrow(/^METRICS_PORT: /);
+  });
+
+  it('connects with the libpq variables when DATABASE_URL is unset', () => {
+    const config = parseEnv(
+      env({ DATABASE_URL: undefined, PGHOST: 'db', PGUSER: 'vault', PGPASSWORD: 'a@b' }),
+    );
+
+    expect(config.database.url).toBe('postgresql://vault:a%40b@db:5432/');
+  });
 });

@@ -10,6 +10,7 @@ import {
   type WebhookConfig,
 } from './app-config.js';
 import { ConfigError } from './config.error.js';
+import { readDatabaseUrl } from './database.env.js';
 import { EnvReader, type RawEnv } from './env.parser.js';
 
 export const DEFAULT_USER_FIELDS =
@@ -37,11 +38,10 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
       requestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 30000, 1000, 600000),
       maxConnections: read.integer('HTTP_MAX_CONNECTIONS', 1024, 1, 1000000),
+      metricsPort: parseMetricsPort(read),
     },
     database: {
-      url: parseDatabaseUrl(
-        read.required('DATABASE_URL', '(unset, an embedded PostgreSQL starts)'),
-      ),
+      url: readDatabaseUrl(env),
       migrateOnStart: read.boolean('MIGRATE_ON_START', true),
       poolSize: read.integer('DATABASE_POOL_SIZE', 10, 1, 1000),
       timeoutMs: read.integer('DATABASE_TIMEOUT_MS', 5000, 100, 600000),
@@ -153,22 +153,6 @@ function parseWebhook(read: EnvReader): WebhookConfig | undefined {
 
 function withoutTrailingSlash(url: string): string {
   return url.replace(/\/+$/, '');
-}
-
-function parseDatabaseUrl(value: string): string {
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError('DATABASE_URL', 'must be a postgresql:// URL');
-  }
-  if (url.protocol !== 'postgresql:' && url.protocol !== 'postgres:') {
-    throw new ConfigError(
-      'DATABASE_URL',
-      `must be a postgresql:// URL, got "${url.protocol}//..."`,
-    );
-  }
-  return value;
 }
 
 function parseAppId(value: string): string {
@@ -300,4 +284,19 @@ function parseOrigin(value: string): string {
     );
   }
   return url.origin;
+}
+
+/** Unset: /metrics is served on PORT. Set: only on this port, by a listener of its own. */
+function parseMetricsPort(read: EnvReader): number | undefined {
+  if (read.optional('METRICS_PORT') === undefined) {
+    return undefined;
+  }
+  const port = read.integer('METRICS_PORT', 0, 1, 65535);
+  if (port === read.integer('PORT', 3000, 0, 65535)) {
+    throw new ConfigError(
+      'METRICS_PORT',
+      'must differ from PORT (unset it to serve /metrics on PORT)',
+    );
+  }
+  return port;
 }

@@ -10,7 +10,7 @@ export function sandboxBanner(input: {
     rule,
     '  SANDBOX MODE: NOT FOR PRODUCTION. Instagram is the built-in emulator; keys are local.',
     `  Instagram emulator:  ${emulatorUrl}`,
-    `  Database:            ${input.embeddedDatabase ? 'embedded PostgreSQL under .data/postgres' : 'DATABASE_URL'}`,
+    `  Database:            ${input.embeddedDatabase ? 'embedded PostgreSQL under .data/postgres' : 'DATABASE_URL / PGHOST'}`,
     `  API key (all scopes): ${apiKey}`,
     '',
     `  Try it:   open ${baseUrl}/auth/instagram/authorize   (press Allow)`,
