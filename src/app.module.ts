@@ -7,8 +7,10 @@ import { ApiKeyGuard } from './common/api-key.guard.js';
 import type { AppConfig } from './config/app-config.js';
 import { AppConfigModule } from './config/config.module.js';
 import { DatabaseModule } from './database/database.module.js';
+import { GraphModule } from './graph/graph.module.js';
 import { HealthModule } from './health/health.module.js';
 import { loggerOptions } from './logging/logger.options.js';
+import { MediaModule } from './media/media.module.js';
 import { MetaModule } from './meta/meta.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RetentionModule } from './retention/retention.module.js';
@@ -37,6 +39,8 @@ export class AppModule {
         AuthModule,
         TokensModule,
         UsersModule,
+        MediaModule,
+        GraphModule,
         MetaModule,
         RetentionModule,
       ],

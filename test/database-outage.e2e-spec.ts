@@ -1,5 +1,6 @@
 import { connectionRow, makeDue } from './support/connections.js';
-import { connectAccount } from './support/oauth.js';
+import { PrismaService } from '../src/database/prisma.service.js';
+import { connectAccount, countStates } from './support/oauth.js';
 import { startOwnPostgres, type OwnPostgres } from './support/own-postgres.js';
 import { API_KEY, bearer, startTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
@@ -95,6 +96,34 @@ describe('PostgreSQL trouble', () => {
     }
     await waitFor('readiness', async () => (await test.http.get('/health/ready')).status === 200);
     expect((await read()).status).toBe(200);
+  }, 60_000);
+
+  it('a transaction frozen half way leaves no connection behind inside it: later writes commit', async () => {
+    const prisma = test.app.get(PrismaService);
+    const failed = prisma
+      .$transaction(async (tx) => {
+        await tx.$executeRaw`SELECT 1`;
+        await db.freeze();
+        await tx.$executeRaw`SELECT 1`;
+      })
+      .then(
+        () => undefined,
+        (error: unknown) => error,
+      );
+    expect(await failed).toBeDefined();
+    await db.thaw();
+    await waitFor('readiness', async () => (await test.http.get('/health/ready')).status === 200);
+
+    const before = await countStates(test);
+    for (let i = 0; i < 3; i++) {
+      await test.http
+        .post('/auth/instagram/authorization-urls')
+        .set(bearer(API_KEY.tokensWrite))
+        .send({})
+        .expect(201);
+    }
+    // Seen from another session: committed, not stuck in a transaction nobody will end.
+    expect(await countStates(test)).toBe(before + 3);
   }, 60_000);
 
   it('a sweep that starts while the database is down fails quietly and does its work once it is back', async () => {

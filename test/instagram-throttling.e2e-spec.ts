@@ -93,6 +93,17 @@ describe("Instagram's rate limits are obeyed", () => {
     },
   );
 
+  it('holds an account whose usage header says it is spent, even on an answer that went through', async () => {
+    const test = await start();
+    const spent = await connectAccount(test);
+    test.emulator.usage = { account: { callCount: 100, regainMinutes: 10 } };
+    expect((await readUser(test, spent.igUserId)).status).toBe(200);
+    test.emulator.resetCalls();
+
+    expectRateLimited(await readUser(test, spent.igUserId), { min: 590, max: 600 });
+    expect(callsTo(test, 'me')).toBe(0);
+  });
+
   it('shares a hold between replicas through the database', async () => {
     const first = await start();
     const second = await start({}, first);

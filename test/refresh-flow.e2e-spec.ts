@@ -1,6 +1,7 @@
 import type { EmulatorCall } from '../src/emulator/instagram-emulator.js';
 import { connectionRow, leases, makeDue } from './support/connections.js';
 import { connectMany } from './support/oauth.js';
+import { ReplicaLock } from '../src/database/replica-lock.js';
 import { claimDueAs, sweep } from './support/refresh.js';
 import { API_KEY, bearer, startTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
@@ -41,10 +42,10 @@ describe('the refresh sweep flows', () => {
   });
 
   it('takes back its own leases when it restarts under the same REPLICA_ID, and refreshes them at once', async () => {
-    const first = await start({ REPLICA_ID: 'replica-a' });
+    const first = await start({});
     const ids = await connectMany(first, 3);
     await makeDue(first, ids);
-    // replica-a claimed them for an hour, then died without handing them back.
+    // A replica named replica-a claimed them for an hour, then died without handing them back.
     expect(await claimDueAs(first, 'replica-a', 60 * 60 * 1000, 10)).toHaveLength(3);
 
     const other = await start({ REPLICA_ID: 'replica-b' }, first);
@@ -60,6 +61,18 @@ describe('the refresh sweep flows', () => {
     });
     expect((await leases(first, ids)).map((row) => row.lease_owner)).toEqual([null, null, null]);
     expect(restarted.logs.some((line) => line.includes('took back the refresh leases'))).toBe(true);
+  });
+
+  it('refuses to start a second live replica under a REPLICA_ID in use, with one line', async () => {
+    const first = await start({ REPLICA_ID: 'replica-c' });
+    await expect(startTestApp({ REPLICA_ID: 'replica-c' }, { peer: first })).rejects.toThrow(
+      /^REPLICA_ID "replica-c" is in use by another running replica; give each replica its own$/,
+    );
+    await first.close();
+    apps.length = 0;
+    // Once the first is gone (or dead: its session dies with it), the id is free again.
+    const again = await start({ REPLICA_ID: 'replica-c' });
+    expect(again.app.get(ReplicaLock).held).toBe(true);
   });
 
   it('slows to one call a second while Instagram reports 90% or more of a budget spent', async () => {
@@ -81,11 +94,11 @@ describe('the refresh sweep flows', () => {
     }
   });
 
-  it('refreshes at full concurrency when usage is below 90%', async () => {
+  it("refreshes at full concurrency while the app's usage is below 90%, whatever one account's", async () => {
     const test = await start({ REFRESH_CONCURRENCY: '4' });
     const ids = await connectMany(test, 4);
     await makeDue(test, ids);
-    test.emulator.usage = { app: { callCount: 50 } };
+    test.emulator.usage = { app: { callCount: 50 }, account: { callCount: 95 } };
     await test.http.get(`/users/${ids[0]}`).set(bearer(API_KEY.usersRead)).expect(200);
     test.emulator.resetCalls();
     test.emulator.injectFault({ operation: 'refresh', kind: 'delay', ms: 500 }, 4);

@@ -77,6 +77,55 @@ describe('sandbox mode (nothing configured)', () => {
       connected.body.igUserId,
     );
   });
+  it('lets a new person connect and then read their posts page by page, never holding the token', async () => {
+    const http = request(app.getHttpServer());
+    const apiKey = runtime.sandbox!.apiKey;
+    const start = await http.get('/auth/instagram/authorize').expect(302);
+    const redirect = await consent(start.headers.location, { username: 'sandbox_poster' });
+    const { igUserId } = (await http.get(callbackPath(redirect)).expect(200)).body as {
+      igUserId: string;
+    };
+
+    const media: { id: string; mediaType: string }[] = [];
+    let cursor: string | null = null;
+    const answers: string[] = [];
+    do {
+      const page = await http
+        .get(`/users/${igUserId}/media`)
+        .query(cursor === null ? { limit: 2 } : { limit: 2, cursor })
+        .set(bearer(apiKey))
+        .expect(200);
+      answers.push(page.text);
+      media.push(...(page.body.items as { id: string; mediaType: string }[]));
+      cursor = page.body.nextCursor as string | null;
+    } while (cursor !== null);
+    expect(media.length).toBeGreaterThanOrEqual(3);
+    expect(media.map((post) => post.mediaType)).toContain('CAROUSEL_ALBUM');
+    const carousel = media.find((post) => post.mediaType === 'CAROUSEL_ALBUM')!;
+    const detail = await http
+      .get(`/users/${igUserId}/media/${carousel.id}`)
+      .set(bearer(apiKey))
+      .expect(200);
+    expect(detail.body.children.length).toBeGreaterThan(1);
+
+    const proxied: string[] = [];
+    let next: string | undefined = `/graph/${igUserId}/me/media?fields=id,media_type&limit=2`;
+    while (next !== undefined) {
+      const page: request.Response = await http.get(next).set(bearer(apiKey)).expect(200);
+      // Ids as Instagram wrote them: some are bare numbers above 2^53, which JSON.parse changes.
+      proxied.push(...[...page.text.matchAll(/"id":"?(\d+)"?/g)].map((match) => match[1]));
+      answers.push(page.text);
+      const link: string | undefined = (page.body.paging as { next?: string } | undefined)?.next;
+      next = link === undefined ? undefined : new URL(link).pathname + new URL(link).search;
+    }
+    expect(proxied).toEqual(media.map((post) => post.id));
+
+    const emulatorHost = new URL(runtime.sandbox!.emulatorUrl).host;
+    for (const answer of [...answers, detail.text]) {
+      expect(answer).not.toMatch(/access_token|IGAA/);
+      expect(answer).not.toContain(emulatorHost);
+    }
+  });
 });
 
 describe('sandbox mode restarts', () => {

@@ -59,5 +59,46 @@ describe('the typed client', () => {
       expect(missing.response.status).toBe(404);
       expect(missing.error).toMatchObject({ code: 'connection_not_found' });
     });
+
+    it("reads a person's posts page by page and through the Graph proxy, holding no token", async () => {
+      const account = test.emulator.createAccount();
+      const flow = await vault.POST('/auth/instagram/authorization-urls', { body: {} });
+      const redirect = await consent(flow.data?.url as string, { username: account.username });
+      const exchanged = await vault.POST('/auth/instagram/token', {
+        body: { code: redirect.searchParams.get('code') as string, redirectUri: REDIRECT_URI },
+      });
+      const igUserId = exchanged.data?.igUserId as string;
+
+      const ids: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await vault.GET('/users/{igUserId}/media', {
+          params: { path: { igUserId }, query: { limit: 2, cursor } },
+        });
+        expect(page.response.status).toBe(200);
+        ids.push(...(page.data?.items ?? []).map((post) => post.id));
+        cursor = page.data?.nextCursor ?? undefined;
+      } while (cursor !== undefined);
+      expect(ids).toEqual(test.emulator.postsOf(igUserId).map((post) => post.id));
+
+      const carousel = await vault.GET('/users/{igUserId}/media/{mediaId}', {
+        params: { path: { igUserId, mediaId: ids[0] } },
+      });
+      expect(carousel.data?.children?.length).toBeGreaterThan(1);
+
+      const proxied = await vault.GET('/graph/{igUserId}/{path}', {
+        params: {
+          path: { igUserId, path: 'me/media' },
+          query: { fields: 'id,caption', limit: '2' },
+        },
+        parseAs: 'text',
+      });
+      expect(proxied.response.status).toBe(200);
+      const text = proxied.data as unknown as string;
+      expect([...text.matchAll(/"id":"?(\d+)"?/g)].map((match) => match[1])).toEqual(
+        ids.slice(0, 2),
+      );
+      expect(text).not.toMatch(/access_token|IGAA/);
+    });
   });
 });

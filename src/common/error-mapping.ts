@@ -41,6 +41,11 @@ export function mapError(error: unknown): MappedError {
   if (appError !== undefined) {
     return fromAppError(appError);
   }
+  const status = statusOf(error);
+  const code = status === undefined ? undefined : HTTP_STATUS_CODES[status];
+  if (code !== undefined) {
+    return { problem: build(code, detailOf(error, code)), headers: {}, unexpected: false };
+  }
   if (isDatabaseUnavailable(error)) {
     return {
       problem: build(
@@ -61,11 +66,7 @@ export function mapError(error: unknown): MappedError {
       unexpected: false,
     };
   }
-  const status = statusOf(error);
-  const code = status === undefined ? undefined : HTTP_STATUS_CODES[status];
-  if (code !== undefined) {
-    return { problem: build(code, detailOf(error, code)), headers: {}, unexpected: false };
-  }
+
   return {
     problem: build(ErrorCode.InternalError, 'Something went wrong on our side.'),
     headers: {},

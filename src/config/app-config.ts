@@ -1,4 +1,10 @@
-export const API_SCOPES = ['tokens.read', 'tokens.write', 'tokens.reveal', 'users.read'] as const;
+export const API_SCOPES = [
+  'tokens.read',
+  'tokens.write',
+  'tokens.reveal',
+  'users.read',
+  'graph.read',
+] as const;
 export type ApiScope = (typeof API_SCOPES)[number];
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -25,6 +31,8 @@ export interface InstagramConfig {
   graphUrl: string;
   graphVersion: string;
   userFields: string[];
+  /** Fields read for media (INSTAGRAM_MEDIA_FIELDS); always holds `id`. */
+  mediaFields: string[];
   timeoutMs: number;
 }
 
@@ -77,8 +85,10 @@ export interface AppConfig {
   apiKeys: ApiKeyConfig[];
   auth: { returnToOrigins: string[] };
   refresh: RefreshConfig;
-  /** How long a successful user-node (or media) answer may be reused; 0: never. */
+  /** How long a successful user-node, media or proxied answer may be reused; 0: never. */
   users: { cacheTtlMs: number };
+  /** Path patterns the Graph read proxy forwards (GRAPH_PROXY_PATHS), e.g. `{id}/children`. */
+  graphProxy: { paths: string[] };
   /** Requests per minute per client address on the browser and Meta routes; 0 turns it off. */
   rateLimit: { publicPerMinute: number };
   /** Unset when WEBHOOK_URL is. */

@@ -1,7 +1,7 @@
 import { API_SCOPES } from './app-config.js';
 import { ConfigError } from './config.error.js';
 import type { RawEnv } from './env.parser.js';
-import { DEFAULT_USER_FIELDS, parseEnv } from './env.schema.js';
+import { DEFAULT_USER_FIELDS, MEDIA_FIELDS, parseEnv } from './env.schema.js';
 
 const KEY_A = Buffer.alloc(32, 0xa1);
 const KEY_B = Buffer.alloc(32, 0xb2);
@@ -58,6 +58,22 @@ const MALFORMED: [string, string, Record<string, string>][] = [
     { TOKEN_ENCRYPTION_KEYS: `a:${KEY_A.toString('base64')},a:${KEY_B.toString('base64')}` },
   ],
   ['an API key with an unknown scope', 'API_KEYS', { API_KEYS: `svc:${API_SECRET}:tokens.delete` }],
+  [
+    'a media field the service does not read',
+    'INSTAGRAM_MEDIA_FIELDS',
+    { INSTAGRAM_MEDIA_FIELDS: 'id,caption,shortcode' },
+  ],
+  ['media fields without id', 'INSTAGRAM_MEDIA_FIELDS', { INSTAGRAM_MEDIA_FIELDS: 'caption' }],
+  ['a proxy path with a dot segment', 'GRAPH_PROXY_PATHS', { GRAPH_PROXY_PATHS: 'me/../oauth' }],
+  ['a proxy path with a wildcard', 'GRAPH_PROXY_PATHS', { GRAPH_PROXY_PATHS: 'me/*' }],
+  ['a proxy path with a query', 'GRAPH_PROXY_PATHS', { GRAPH_PROXY_PATHS: 'me?fields=id' }],
+  ['a proxy path with an empty segment', 'GRAPH_PROXY_PATHS', { GRAPH_PROXY_PATHS: 'me//media' }],
+  [
+    "a proxy path at Instagram's token endpoint",
+    'GRAPH_PROXY_PATHS',
+    { GRAPH_PROXY_PATHS: 'me,refresh_access_token' },
+  ],
+  ['a proxy path with an unnamed id', 'GRAPH_PROXY_PATHS', { GRAPH_PROXY_PATHS: '{}/media' }],
   ['an API key secret shorter than 16 characters', 'API_KEYS', { API_KEYS: 'svc:short-secret:*' }],
   [
     'duplicate API key names',
@@ -129,8 +145,20 @@ describe('parseEnv', () => {
       graphUrl: 'https://graph.instagram.com',
       graphVersion: '',
       userFields: DEFAULT_USER_FIELDS.split(','),
+      mediaFields: [...MEDIA_FIELDS],
       timeoutMs: 10000,
     });
+    expect(config.instagram.mediaFields.join(',')).toBe(
+      'id,caption,media_type,media_product_type,media_url,thumbnail_url,permalink,timestamp,username,like_count,comments_count',
+    );
+    expect(config.graphProxy.paths).toEqual([
+      'me',
+      'me/media',
+      '{id}',
+      '{id}/children',
+      '{id}/insights',
+      'me/insights',
+    ]);
     expect(config.instagram.userFields).toEqual([
       'user_id',
       'username',
@@ -167,6 +195,8 @@ describe('parseEnv', () => {
         INSTAGRAM_GRAPH_VERSION: 'v23.0',
         INSTAGRAM_USER_FIELDS: 'id,username,account_type,media_count',
         INSTAGRAM_TIMEOUT_MS: '2500',
+        INSTAGRAM_MEDIA_FIELDS: 'id, media_type,permalink',
+        GRAPH_PROXY_PATHS: 'me/media, {id}/comments,{id}/insights/metric_name',
         AUTH_RETURN_TO_ORIGINS: 'https://app.test, http://localhost:5173/',
         HTTP_REQUEST_TIMEOUT_MS: '5000',
         HTTP_MAX_CONNECTIONS: '200',
@@ -191,6 +221,12 @@ describe('parseEnv', () => {
     expect(config.instagram.graphVersion).toBe('v23.0');
     expect(config.instagram.userFields).toEqual(['id', 'username', 'account_type', 'media_count']);
     expect(config.instagram.timeoutMs).toBe(2500);
+    expect(config.instagram.mediaFields).toEqual(['id', 'media_type', 'permalink']);
+    expect(config.graphProxy.paths).toEqual([
+      'me/media',
+      '{id}/comments',
+      '{id}/insights/metric_name',
+    ]);
     expect(config.auth.returnToOrigins).toEqual(['https://app.test', 'http://localhost:5173']);
   });
 
@@ -239,6 +275,7 @@ describe('parseEnv', () => {
 
     expect(config.apiKeys[0].scopes).toEqual(new Set(API_SCOPES));
     expect([...config.apiKeys[0].scopes].sort()).toEqual([
+      'graph.read',
       'tokens.read',
       'tokens.reveal',
       'tokens.write',
@@ -247,13 +284,14 @@ describe('parseEnv', () => {
   });
 
   it('gives an API key exactly the scopes joined by +', () => {
-    const apiKeys = `reader:${API_SECRET}:tokens.read+users.read,ops:${API_SECRET}-2:tokens.reveal`;
+    const apiKeys = `reader:${API_SECRET}:tokens.read+users.read,ops:${API_SECRET}-2:tokens.reveal,proxy:${API_SECRET}-3:graph.read`;
 
     const config = parseEnv(env({ API_KEYS: apiKeys }));
 
     expect(config.apiKeys.map((key) => [key.name, [...key.scopes].sort()])).toEqual([
       ['reader', ['tokens.read', 'users.read']],
       ['ops', ['tokens.reveal']],
+      ['proxy', ['graph.read']],
     ]);
   });
 

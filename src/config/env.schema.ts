@@ -15,6 +15,21 @@ import { EnvReader, type RawEnv } from './env.parser.js';
 
 export const DEFAULT_USER_FIELDS =
   'user_id,username,name,account_type,profile_picture_url,followers_count,follows_count,media_count';
+/** The media fields the service reads and answers (camelCased); INSTAGRAM_MEDIA_FIELDS picks among them. */
+export const MEDIA_FIELDS = [
+  'id',
+  'caption',
+  'media_type',
+  'media_product_type',
+  'media_url',
+  'thumbnail_url',
+  'permalink',
+  'timestamp',
+  'username',
+  'like_count',
+  'comments_count',
+] as const;
+export const DEFAULT_GRAPH_PROXY_PATHS = 'me,me/media,{id},{id}/children,{id}/insights,me/insights';
 const MIN_API_KEY_SECRET_LENGTH = 16;
 const KEY_ID_PATTERN = /^[A-Za-z0-9_.-]{1,64}$/;
 
@@ -71,6 +86,7 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
       userFields: parseUserFields(
         read.list('INSTAGRAM_USER_FIELDS', DEFAULT_USER_FIELDS.split(',')),
       ),
+      mediaFields: parseMediaFields(read.list('INSTAGRAM_MEDIA_FIELDS', [...MEDIA_FIELDS])),
       timeoutMs: read.integer('INSTAGRAM_TIMEOUT_MS', 10000, 100, 120000),
     },
     vault: {
@@ -80,6 +96,11 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
     auth: { returnToOrigins: read.list('AUTH_RETURN_TO_ORIGINS').map(parseOrigin) },
     refresh: parseRefresh(read),
     users: { cacheTtlMs: read.integer('USERS_CACHE_TTL_MS', 0, 0, 86_400_000) },
+    graphProxy: {
+      paths: parseGraphProxyPaths(
+        read.list('GRAPH_PROXY_PATHS', DEFAULT_GRAPH_PROXY_PATHS.split(',')),
+      ),
+    },
     rateLimit: { publicPerMinute: read.integer('RATE_LIMIT_PER_MINUTE', 60, 0, 1000000) },
     webhook: parseWebhook(read),
     audit: { retentionDays: read.integer('AUDIT_RETENTION_DAYS', 400, 1, 36500) },
@@ -197,6 +218,42 @@ function parseUserFields(fields: string[]): string[] {
     throw new ConfigError('INSTAGRAM_USER_FIELDS', 'must include username');
   }
   return fields;
+}
+
+function parseMediaFields(fields: string[]): string[] {
+  for (const field of fields) {
+    if (!(MEDIA_FIELDS as readonly string[]).includes(field)) {
+      throw new ConfigError(
+        'INSTAGRAM_MEDIA_FIELDS',
+        `"${field}" is not a media field this service reads (use ${MEDIA_FIELDS.join(', ')})`,
+      );
+    }
+  }
+  if (!fields.includes('id')) {
+    throw new ConfigError('INSTAGRAM_MEDIA_FIELDS', 'must include id');
+  }
+  return [...new Set(fields)];
+}
+
+/**
+ * Graph path patterns: segments of lowercase edge names or `{id}` (a run of digits), starting
+ * at a node (`me` or `{id}`). Instagram's token endpoints are root paths, so none can be named.
+ */
+function parseGraphProxyPaths(patterns: string[]): string[] {
+  const segment = /^([a-z][a-z0-9_]{0,63}|\{id\})$/;
+  for (const pattern of patterns) {
+    const segments = pattern.split('/');
+    if (segments.length > 4 || !segments.every((part) => segment.test(part))) {
+      throw new ConfigError(
+        'GRAPH_PROXY_PATHS',
+        `"${pattern}" is not a path pattern (up to 4 segments of lowercase names or {id}, such as me/media or {id}/children)`,
+      );
+    }
+    if (segments[0] !== 'me' && segments[0] !== '{id}') {
+      throw new ConfigError('GRAPH_PROXY_PATHS', `"${pattern}" must start at me or {id}`);
+    }
+  }
+  return [...new Set(patterns)];
 }
 
 function parseEncryptionKeys(value: string): EncryptionKeyConfig[] {

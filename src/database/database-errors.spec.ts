@@ -1,5 +1,6 @@
 import {
   DatabaseUnavailableError,
+  isDatabaseConnectionLost,
   isDatabaseInputRejection,
   isDatabaseUnavailable,
 } from './database-errors.js';
@@ -26,7 +27,16 @@ describe('isDatabaseUnavailable', () => {
     ["node-postgres' read timeout", new Error('Query read timeout')],
     ["node-postgres' pool timeout", new Error('timeout exceeded when trying to connect')],
     ['a terminated connection', new Error('Connection terminated unexpectedly')],
-    ['a socket error', Object.assign(new Error('connect'), { code: 'ECONNREFUSED' })],
+    [
+      'a refused connection from node-postgres',
+      Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), {
+        code: 'ECONNREFUSED',
+        errno: -111,
+        syscall: 'connect',
+        address: '127.0.0.1',
+        port: 5432,
+      }),
+    ],
     ['the shut pool', new DatabaseUnavailableError()],
     ['a wrapped cause', new Error('outer', { cause: new DatabaseUnavailableError() })],
   ])('recognises %s', (_name, error) => {
@@ -41,6 +51,33 @@ describe('isDatabaseUnavailable', () => {
     ['not an error at all', 'Connection terminated'],
   ])('does not take %s for an outage', (_name, error) => {
     expect(isDatabaseUnavailable(error)).toBe(false);
+  });
+});
+
+describe('isDatabaseConnectionLost', () => {
+  it.each([
+    ['a refused connection (P1001)', prismaError('P1001', { kind: 'DatabaseNotReachable' })],
+    ['a server shutting down', prismaError('P2010', { kind: 'postgres', originalCode: '57P01' })],
+    ['a connection timeout', new Error('Connection terminated due to connection timeout')],
+  ])('shuts the pool for %s', (_name, error) => {
+    expect(isDatabaseConnectionLost(error)).toBe(true);
+  });
+
+  it.each([
+    ['a statement timeout', prismaError('P2010', { kind: 'postgres', originalCode: '57014' })],
+    ['a wait for a free connection', new Error('timeout exceeded when trying to connect')],
+    ['a query the server went silent on', new Error('Query read timeout')],
+    ['no transaction slot in time (P2028)', prismaError('P2028', {})],
+  ])('answers 503 without shutting the pool for %s: the database is up but busy', (_n, error) => {
+    expect(isDatabaseUnavailable(error)).toBe(true);
+    expect(isDatabaseConnectionLost(error)).toBe(false);
+  });
+
+  it("takes a client's dropped connection for the client's fault, not the database's", () => {
+    // What Fastify raises when a client aborts while sending its body.
+    const aborted = Object.assign(new Error('aborted'), { code: 'ECONNRESET', statusCode: 400 });
+    expect(isDatabaseUnavailable(aborted)).toBe(false);
+    expect(isDatabaseConnectionLost(aborted)).toBe(false);
   });
 });
 

@@ -11,6 +11,7 @@ export class DatabaseUnavailableError extends Error {
   }
 }
 
+/** The connection itself failed: refused, reset, unreachable. */
 const SOCKET_CODES = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -21,41 +22,65 @@ const SOCKET_CODES = new Set([
   'ENETUNREACH',
   'EAI_AGAIN',
 ]);
-const ADAPTER_KINDS = new Set([
-  'DatabaseNotReachable',
-  'ConnectionClosed',
-  'SocketTimeout',
-  'TooManyConnections',
-]);
-/** Can't reach, timed out, closed, pool timeout, too many connections, transaction not started. */
-const PRISMA_CODES = new Set(['P1001', 'P1002', 'P1008', 'P1017', 'P2024', 'P2028', 'P2037']);
-/** node-postgres' own failures carry no code, only these messages. */
-const DRIVER_MESSAGES =
-  /timeout exceeded when trying to connect|Connection terminated|Query read timeout|connection error|Client was closed|Cannot use a pool after calling end/i;
+const LOST_ADAPTER_KINDS = new Set(['DatabaseNotReachable', 'ConnectionClosed', 'SocketTimeout']);
+/** Can't reach the server, timed out reaching it, the server closed the connection. */
+const LOST_PRISMA_CODES = new Set(['P1001', 'P1002', 'P1017']);
+/** node-postgres' own connection failures carry no code, only these messages. */
+const LOST_DRIVER_MESSAGES =
+  /^Connection terminated|^Client has encountered a connection error|^Client was closed/i;
+/** Operations timed out, no free connection, no transaction slot, too many connections. */
+const BUSY_PRISMA_CODES = new Set(['P1008', 'P2024', 'P2028', 'P2037']);
+/** Waiting for a free connection, or a server that went silent on a query. */
+const BUSY_DRIVER_MESSAGES = /^timeout exceeded when trying to connect|^Query read timeout/i;
 /** Prisma's input validation codes: a value too long, invalid or out of range. */
 const PRISMA_INPUT_CODES = new Set(['P2000', 'P2007', 'P2020']);
 const ADAPTER_INPUT_KINDS = new Set(['LengthMismatch', 'ValueOutOfRange', 'InvalidInputValue']);
 
-/** The database could not be reached or did not answer in time: worth retrying later. */
-export function isDatabaseUnavailable(error: unknown): boolean {
-  return layers(error).some((layer) => {
+/**
+ * The connection to PostgreSQL is gone (refused, dropped, the server shutting down): the pool
+ * shuts until a probe gets through. Only errors of the database's own layers count; an error an
+ * HTTP client's socket raised is no sign of the database.
+ */
+export function isDatabaseConnectionLost(error: unknown): boolean {
+  return databaseLayers(error).some((layer) => {
     if (layer instanceof DatabaseUnavailableError) {
       return true;
     }
     const code = stringField(layer, 'code');
     const sqlState = sqlStateOf(layer);
     return (
-      (code !== undefined && (SOCKET_CODES.has(code) || PRISMA_CODES.has(code))) ||
-      ADAPTER_KINDS.has(stringField(layer, 'kind') ?? '') ||
-      (sqlState !== undefined && unavailableSqlState(sqlState)) ||
-      (layer instanceof Error && DRIVER_MESSAGES.test(layer.message) && code === undefined)
+      (code !== undefined && (SOCKET_CODES.has(code) || LOST_PRISMA_CODES.has(code))) ||
+      LOST_ADAPTER_KINDS.has(stringField(layer, 'kind') ?? '') ||
+      (sqlState !== undefined && (sqlState.startsWith('08') || /^57P0[1-3]$/.test(sqlState))) ||
+      (layer instanceof Error && code === undefined && LOST_DRIVER_MESSAGES.test(layer.message))
+    );
+  });
+}
+
+/**
+ * The database could not be reached or did not answer in time: worth retrying later (503).
+ * Either the connection is lost, or the database is up but too busy: a statement or pool wait
+ * timed out, or it has no connection to spare. Only the first shuts the pool.
+ */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  if (isDatabaseConnectionLost(error)) {
+    return true;
+  }
+  return databaseLayers(error).some((layer) => {
+    const code = stringField(layer, 'code');
+    const sqlState = sqlStateOf(layer);
+    return (
+      BUSY_PRISMA_CODES.has(code ?? '') ||
+      stringField(layer, 'kind') === 'TooManyConnections' ||
+      (sqlState !== undefined && (sqlState === '57014' || sqlState.startsWith('53'))) ||
+      (layer instanceof Error && code === undefined && BUSY_DRIVER_MESSAGES.test(layer.message))
     );
   });
 }
 
 /** PostgreSQL refused a value (a NUL byte, a string too long): the caller's input, not ours. */
 export function isDatabaseInputRejection(error: unknown): boolean {
-  return layers(error).some((layer) => {
+  return databaseLayers(error).some((layer) => {
     const sqlState = sqlStateOf(layer);
     return (
       (sqlState !== undefined && sqlState.startsWith('22')) ||
@@ -66,12 +91,37 @@ export function isDatabaseInputRejection(error: unknown): boolean {
 }
 
 /**
- * 08: connection exception; 53: insufficient resources; 57014: statement timeout;
- * 57P01-57P04: shutdown, crash, starting up, database dropped.
+ * The layers of an error that came from the database: a Prisma error (with the driver adapter
+ * error it keeps in `meta`), node-postgres' errors and ours, and their causes. Anything that
+ * carries an HTTP status is someone else's error, whatever its code says.
  */
-function unavailableSqlState(state: string): boolean {
-  return (
-    state.startsWith('08') || state.startsWith('53') || state === '57014' || state.startsWith('57P')
+function databaseLayers(error: unknown): object[] {
+  const all = layers(error);
+  const fromDatabase = all.some(
+    (layer) =>
+      layer instanceof DatabaseUnavailableError ||
+      /^PrismaClient|^DriverAdapterError$|^DatabaseError$/.test(
+        (layer as { name?: unknown }).name as string,
+      ) ||
+      (layer as { constructor?: { name?: string } }).constructor?.name === 'DatabaseError',
+  );
+  const httpError = all.some(
+    (layer) => typeof (layer as { statusCode?: unknown }).statusCode === 'number',
+  );
+  return fromDatabase || (!httpError && isDriverShaped(all)) ? all : [];
+}
+
+/**
+ * node-postgres' connection failures are plain errors (a socket error, or one of its own
+ * messages); they reach us unwrapped only from a hand-written query on the pool.
+ */
+function isDriverShaped(all: object[]): boolean {
+  return all.some(
+    (layer) =>
+      layer instanceof Error &&
+      (typeof (layer as { syscall?: unknown }).syscall === 'string' ||
+        LOST_DRIVER_MESSAGES.test(layer.message) ||
+        BUSY_DRIVER_MESSAGES.test(layer.message)),
   );
 }
 

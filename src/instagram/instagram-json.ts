@@ -45,3 +45,18 @@ export function readPermissions(value: unknown): string[] | undefined {
   }
   return undefined;
 }
+
+const INSTAGRAM_TIMESTAMP =
+  /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,3})?)(Z|[+-]\d{2}:?\d{2})$/;
+
+/** Instagram's `2026-11-20T10:00:00+0000` (no colon in the offset) as a date; undefined if unreadable. */
+export function readTimestamp(value: unknown): Date | undefined {
+  const match = typeof value === 'string' ? INSTAGRAM_TIMESTAMP.exec(value) : null;
+  if (match === null) {
+    return undefined;
+  }
+  const [, local, offset] = match;
+  const iso = offset === 'Z' ? `${local}Z` : `${local}${offset.slice(0, 3)}:${offset.slice(-2)}`;
+  const date = new Date(iso);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}

@@ -1,7 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { RateLimitHoldsRepository } from './rate-limit-holds.repository.js';
-import { highestUsage, HIGH_USAGE_PERCENT, type UsageReport } from './throttle-signals.js';
+import {
+  DEFAULT_HOLD_SECONDS,
+  highestUsage,
+  HIGH_USAGE_PERCENT,
+  type UsageReport,
+} from './throttle-signals.js';
 
 /** How stale this replica's view of the shared holds may be before a call reads them again. */
 const SHARED_VIEW_MS = 1000;
@@ -45,10 +50,24 @@ export class InstagramThrottle {
     if (report.account !== undefined) {
       this.metrics.recordInstagramUsage('business_use_case', report.account);
     }
-    const highest = highestUsage(report);
-    if (highest !== undefined) {
-      this.highUsageUntil = highest >= HIGH_USAGE_PERCENT ? Date.now() + HIGH_USAGE_MEMORY_MS : 0;
+    // The sweep serves every account: only the app's own budget speeds it up or slows it down.
+    const appHighest = highestUsage({ app: report.app });
+    if (appHighest !== undefined) {
+      this.highUsageUntil =
+        appHighest >= HIGH_USAGE_PERCENT ? Date.now() + HIGH_USAGE_MEMORY_MS : 0;
     }
+  }
+
+  /**
+   * An answer that went through but says the account is spent (a regain time, or a figure at
+   * 100%): how long to hold that account, or 0.
+   */
+  accountHoldSeconds(report: UsageReport): number {
+    if ((report.accountRegainSeconds ?? 0) > 0) {
+      return report.accountRegainSeconds as number;
+    }
+    const accountHighest = highestUsage({ account: report.account });
+    return accountHighest !== undefined && accountHighest >= 100 ? DEFAULT_HOLD_SECONDS : 0;
   }
 
   /** Instagram lately reported a budget 90% spent or more: background work should slow down. */

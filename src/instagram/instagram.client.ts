@@ -1,10 +1,12 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { redactUrl } from '../common/redact.js';
+import { keepQueryParams, redactUrl } from '../common/redact.js';
 import type { AppConfig, InstagramConfig } from '../config/app-config.js';
+import { LOGGED_QUERY_PARAMS } from '../logging/logger.options.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { mapErrorResponse, mapTransportError } from './instagram-error.mapper.js';
 import { InstagramHttp, TransportError } from './instagram-http.js';
+import { cutAtGraphLinks } from './graph-links.js';
 import {
   isObject,
   type JsonObject,
@@ -13,13 +15,49 @@ import {
   readId,
   readPermissions,
   readString,
+  readTimestamp,
 } from './instagram-json.js';
 import { accountScope, type HoldScope, InstagramThrottle } from './instagram-throttle.js';
 import { InstagramError, InstagramFailure } from './instagram.errors.js';
-import type { LongLivedToken, ShortLivedToken, UserNode } from './instagram.wire.js';
+import type {
+  GraphAnswer,
+  LongLivedToken,
+  MediaNode,
+  MediaPage,
+  ShortLivedToken,
+  UserNode,
+} from './instagram.wire.js';
 import { readUsage } from './throttle-signals.js';
 
-export type InstagramOperation = 'exchange_code' | 'exchange_long_lived' | 'refresh' | 'me';
+/** What a call does, as metrics and logs name it; a proxied read is named by its path pattern. */
+export type InstagramOperation =
+  | 'exchange_code'
+  | 'exchange_long_lived'
+  | 'refresh'
+  | 'me'
+  | 'media_list'
+  | 'media'
+  | 'media_children'
+  | `graph:${string}`;
+
+/** The fields a carousel's children answer (Instagram refuses the rest on a child). */
+const CHILD_FIELDS = new Set([
+  'id',
+  'media_type',
+  'media_url',
+  'thumbnail_url',
+  'permalink',
+  'timestamp',
+  'username',
+]);
+
+/** A proxied read: path segments already checked against the allow-list, the caller's query. */
+export interface GraphRead {
+  segments: string[];
+  query: [string, string][];
+  /** The allow-list pattern the path matched: the metrics label. */
+  pattern: string;
+}
 
 /** Per call: the connection it is made for (its rate-limit scope) and a shorter deadline. */
 export interface CallOptions {
@@ -45,6 +83,9 @@ export class InstagramClient implements OnApplicationShutdown {
   private readonly logger = new Logger(InstagramClient.name);
   private readonly settings: InstagramConfig;
   private readonly http = new InstagramHttp();
+  /** Graph reads go here: the host, then the version when one is set. */
+  private readonly graphBase: string;
+  private readonly graphHost: URL;
 
   constructor(
     private readonly metrics: MetricsService,
@@ -52,6 +93,9 @@ export class InstagramClient implements OnApplicationShutdown {
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('instagram', { infer: true });
+    const version = this.settings.graphVersion ? `/${this.settings.graphVersion}` : '';
+    this.graphBase = `${this.settings.graphUrl}${version}`;
+    this.graphHost = new URL(this.settings.graphUrl);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -141,14 +185,13 @@ export class InstagramClient implements OnApplicationShutdown {
     accessToken: string,
     options: CallOptions & { fields?: string[] } = {},
   ): Promise<UserNode> {
-    const version = this.settings.graphVersion ? `/${this.settings.graphVersion}` : '';
     // `id` always: it is one of the account's ids that Meta's callbacks may name.
     const asked = [...new Set(['id', ...(options.fields ?? this.settings.userFields)])];
     const body = await this.send({
       ...options,
       operation: 'me',
       method: 'GET',
-      url: withQuery(`${this.settings.graphUrl}${version}/me`, {
+      url: withQuery(`${this.graphBase}/me`, {
         fields: asked.join(','),
         access_token: accessToken,
       }),
@@ -168,19 +211,136 @@ export class InstagramClient implements OnApplicationShutdown {
     };
   }
 
+  /** One page of the account's media (/me/media, newest first) with INSTAGRAM_MEDIA_FIELDS. */
+  async listMedia(
+    accessToken: string,
+    page: { limit: number; after?: string },
+    options: CallOptions = {},
+  ): Promise<MediaPage> {
+    const operation = 'media_list';
+    const body = await this.send({
+      ...options,
+      operation,
+      method: 'GET',
+      url: withQuery(`${this.graphBase}/me/media`, {
+        fields: this.settings.mediaFields.join(','),
+        limit: String(page.limit),
+        ...(page.after === undefined ? {} : { after: page.after }),
+        access_token: accessToken,
+      }),
+    });
+    if (!Array.isArray(body.data)) {
+      throw badResponse(operation, 'no data array');
+    }
+    return {
+      items: body.data.map((entry) => readMediaNode(operation, entry)),
+      after: nextPageCursor(body.paging),
+    };
+  }
+
+  /** One media object; `media_type` is always read (a carousel's children depend on it). */
+  async getMedia(
+    accessToken: string,
+    mediaId: string,
+    options: CallOptions = {},
+  ): Promise<MediaNode> {
+    const fields = [...new Set([...this.settings.mediaFields, 'media_type'])];
+    const body = await this.send({
+      ...options,
+      operation: 'media',
+      method: 'GET',
+      url: withQuery(`${this.graphBase}/${digitsOnly(mediaId)}`, {
+        fields: fields.join(','),
+        access_token: accessToken,
+      }),
+    });
+    return readMediaNode('media', body);
+  }
+
+  /** A carousel's items, with the media fields a child has. */
+  async listChildren(
+    accessToken: string,
+    mediaId: string,
+    options: CallOptions = {},
+  ): Promise<MediaNode[]> {
+    const operation = 'media_children';
+    const fields = this.settings.mediaFields.filter((field) => CHILD_FIELDS.has(field));
+    const body = await this.send({
+      ...options,
+      operation,
+      method: 'GET',
+      url: withQuery(`${this.graphBase}/${digitsOnly(mediaId)}/children`, {
+        fields: fields.join(','),
+        access_token: accessToken,
+      }),
+    });
+    if (!Array.isArray(body.data)) {
+      throw badResponse(operation, 'no data array');
+    }
+    return body.data.map((entry) => readMediaNode(operation, entry));
+  }
+
+  /**
+   * A Graph read on a caller's behalf: the checked path, the caller's query, the stored token
+   * added last. The answer comes back cut at its links to the Graph (whose URLs carry the token);
+   * an answer that still holds the token anywhere else is withheld as a bad response.
+   */
+  async readGraph(
+    accessToken: string,
+    read: GraphRead,
+    options: CallOptions = {},
+  ): Promise<GraphAnswer> {
+    const url = new URL(`${this.graphBase}/${read.segments.map(encodeURIComponent).join('/')}`);
+    for (const [name, value] of read.query) {
+      url.searchParams.append(name, value);
+    }
+    url.searchParams.set('access_token', accessToken);
+    const operation = `graph:${read.pattern}` as const;
+    return this.exchange({ ...options, operation, method: 'GET', url }, (text) => {
+      const answer = cutAtGraphLinks(text, this.graphHost, accessToken);
+      if (answer === 'not_an_object') {
+        throw badResponse(operation, 'the body is not a JSON object');
+      }
+      if (answer === 'holds_token') {
+        throw badResponse(
+          operation,
+          'the answer holds an access token outside a Graph link; withheld',
+        );
+      }
+      return answer;
+    });
+  }
+
+  /** One call whose answer must be a JSON object. */
+  private send(request: InstagramRequest): Promise<JsonObject> {
+    return this.exchange(request, (text) => {
+      const body = parseInstagramJson(text);
+      if (!isObject(body)) {
+        throw badResponse(request.operation, 'the body is not a JSON object');
+      }
+      return body;
+    });
+  }
+
   /**
    * One call: refused without calling while a hold stands over its scope; throttling answers
-   * place a hold for every replica; usage headers are noted; failures become InstagramErrors.
+   * place a hold for every replica; usage headers are noted; failures become InstagramErrors;
+   * a successful answer is read by `read` (whose failure is a bad response).
    */
-  private async send(request: InstagramRequest): Promise<JsonObject> {
+  private async exchange<T>(request: InstagramRequest, read: (text: string) => T): Promise<T> {
     const { operation } = request;
     await this.refuseWhileHeld(request);
     const timeoutMs = Math.min(
       request.timeoutMs ?? this.settings.timeoutMs,
       this.settings.timeoutMs,
     );
+    if (timeoutMs <= 0) {
+      // The caller's budget is spent (a slow database before the call): nothing is sent.
+      this.metrics.recordInstagramCall(operation, InstagramFailure.Timeout, 0);
+      throw new InstagramError(InstagramFailure.Timeout, { message: 'no time left for the call' });
+    }
     const startedAt = performance.now();
-    const logged = { operation, url: redactUrl(request.url.toString()) };
+    const logged = { operation, url: loggableUrl(request) };
     let answer;
     try {
       answer = await this.http.send(request.method, request.url, timeoutMs, request.form);
@@ -197,7 +357,8 @@ export class InstagramClient implements OnApplicationShutdown {
       throw failure;
     }
     const ms = elapsed(startedAt);
-    this.throttle.noteUsage(readUsage(answer.headers));
+    const usage = readUsage(answer.headers);
+    this.throttle.noteUsage(usage);
     if (answer.status < 200 || answer.status >= 300) {
       const failure = mapErrorResponse(answer.status, answer.text, answer.headers);
       this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
@@ -217,18 +378,29 @@ export class InstagramClient implements OnApplicationShutdown {
       throw failure;
     }
     this.logger.log({ ...logged, status: answer.status, ms }, 'instagram call');
-    let body: unknown;
-    try {
-      body = parseInstagramJson(answer.text);
-    } catch {
-      body = undefined;
+    const accountHold = this.throttle.accountHoldSeconds(usage);
+    if (accountHold > 0 && request.account !== undefined) {
+      await this.throttle.place(
+        accountScope(request.account),
+        accountHold,
+        `${operation}: the account's usage header says it is spent`,
+      );
     }
-    if (!isObject(body)) {
-      this.metrics.recordInstagramCall(operation, InstagramFailure.BadResponse, ms / 1000);
-      throw badResponse(operation, 'the body is not a JSON object');
+    let result: T;
+    try {
+      result = read(answer.text);
+    } catch (error) {
+      const failure =
+        error instanceof InstagramError ? error : badResponse(operation, 'the body is not JSON');
+      this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
+      this.logger.warn(
+        { ...logged, failure: failure.details.message },
+        'instagram answer unusable',
+      );
+      throw failure;
     }
     this.metrics.recordInstagramCall(operation, 'ok', ms / 1000);
-    return body;
+    return result;
   }
 
   private async refuseWhileHeld(request: InstagramRequest): Promise<void> {
@@ -275,8 +447,65 @@ function readLongLived(operation: InstagramOperation, body: JsonObject): LongLiv
   };
 }
 
+/**
+ * A call's URL as logs may keep it: a proxied read carries the caller's query, so only the values
+ * request logs keep pass; the vault's own calls have their secrets redacted.
+ */
+function loggableUrl(request: InstagramRequest): string {
+  const url = request.url.toString();
+  return request.operation.startsWith('graph:')
+    ? keepQueryParams(url, LOGGED_QUERY_PARAMS)
+    : redactUrl(url);
+}
+
 function badResponse(operation: InstagramOperation, what: string): InstagramError {
   return new InstagramError(InstagramFailure.BadResponse, { message: `${operation}: ${what}` });
+}
+
+/** Media ids reach the client checked already; this keeps a path from ever taking anything else. */
+function digitsOnly(id: string): string {
+  if (!/^\d+$/.test(id)) {
+    throw new Error('a media id must be digits');
+  }
+  return id;
+}
+
+function readMediaNode(operation: InstagramOperation, value: unknown): MediaNode {
+  const node = isObject(value) ? value : {};
+  const id = readId(node.id);
+  if (id === undefined) {
+    throw badResponse(operation, 'a media object without an id');
+  }
+  return {
+    id,
+    caption: readString(node.caption),
+    mediaType: readString(node.media_type),
+    mediaProductType: readString(node.media_product_type),
+    mediaUrl: readString(node.media_url),
+    thumbnailUrl: readString(node.thumbnail_url),
+    permalink: readString(node.permalink),
+    timestamp: readTimestamp(node.timestamp),
+    username: readString(node.username),
+    likeCount: readCount(node.like_count),
+    commentsCount: readCount(node.comments_count),
+  };
+}
+
+/** Instagram's cursor of the next page; none when its answer links no next page. */
+function nextPageCursor(paging: unknown): string | undefined {
+  if (!isObject(paging) || typeof paging.next !== 'string') {
+    return undefined;
+  }
+  const cursors = isObject(paging.cursors) ? paging.cursors : {};
+  const after = readString(cursors.after);
+  if (after !== undefined) {
+    return after;
+  }
+  try {
+    return new URL(paging.next).searchParams.get('after') ?? undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 function seconds(startedAt: number): number {

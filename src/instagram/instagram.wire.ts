@@ -28,3 +28,42 @@ export interface UserNode {
   followsCount?: number;
   mediaCount?: number;
 }
+
+/** A media object with only what Instagram gave (it withholds some fields, say media_url). */
+export interface MediaNode {
+  /** Exact digits, whether Instagram sent a string or a number. */
+  id: string;
+  caption?: string;
+  /** IMAGE, VIDEO or CAROUSEL_ALBUM. */
+  mediaType?: string;
+  /** FEED, STORY, REELS, AD. */
+  mediaProductType?: string;
+  mediaUrl?: string;
+  thumbnailUrl?: string;
+  permalink?: string;
+  timestamp?: Date;
+  username?: string;
+  likeCount?: number;
+  commentsCount?: number;
+}
+
+/** One page of /me/media; `after` is Instagram's cursor of the next page, when there is one. */
+export interface MediaPage {
+  items: MediaNode[];
+  after?: string;
+}
+
+/** A link to Instagram's Graph found in an answer, as a path and a query without credentials. */
+export interface GraphLink {
+  /** The path below the version, e.g. `17841400000000001/media`, as Instagram wrote it. */
+  path: string;
+  query: [string, string][];
+}
+
+/**
+ * A Graph answer cut at its links: the JSON text with every string that was a link to Instagram's
+ * Graph (paging.next, paging.previous) taken out and described instead. Holds no token.
+ */
+export interface GraphAnswer {
+  parts: (string | GraphLink)[];
+}

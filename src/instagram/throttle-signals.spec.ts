@@ -36,6 +36,10 @@ describe('throttle signals', () => {
     ).toBe(600);
   });
 
+  it('never waits longer than a day, whatever a header says', () => {
+    expect(throttleSeconds({ 'retry-after': '99999999999' }, NOW)).toBe(24 * 60 * 60);
+  });
+
   it('waits 60 seconds when Instagram says nothing of how long', () => {
     expect(throttleSeconds({}, NOW)).toBe(DEFAULT_HOLD_SECONDS);
     expect(throttleSeconds({ 'x-business-use-case-usage': BUC(0) }, NOW)).toBe(60);

@@ -11,6 +11,8 @@ export type ThrottleScope = 'app' | 'account';
 
 /** Instagram asks for this long without calls when it gives no time. */
 export const DEFAULT_HOLD_SECONDS = 60;
+/** No hold lasts longer, whatever a header says: a garbled one must not stop us for years. */
+export const MAX_HOLD_SECONDS = 24 * 60 * 60;
 /** A usage figure at or above this asks the sweep to slow down before Instagram says stop. */
 export const HIGH_USAGE_PERCENT = 90;
 
@@ -47,7 +49,7 @@ export function throttleSeconds(headers: Headers, nowMs = Date.now()): number {
     usage.accountRegainSeconds ?? 0,
     usage.appRegainSeconds ?? 0,
   );
-  return longest > 0 ? longest : DEFAULT_HOLD_SECONDS;
+  return longest > 0 ? Math.min(longest, MAX_HOLD_SECONDS) : DEFAULT_HOLD_SECONDS;
 }
 
 export interface UsageReport {

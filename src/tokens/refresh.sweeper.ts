@@ -9,7 +9,9 @@ import { ConfigService } from '@nestjs/config';
 import { BackgroundLoop } from '../common/background-loop.js';
 import { backoffDelayMs } from '../common/backoff.js';
 import type { AppConfig, RefreshConfig } from '../config/app-config.js';
+import { DatabaseUnavailableError } from '../database/database-errors.js';
 import { DatabasePool } from '../database/database-pool.js';
+import { ReplicaLock } from '../database/replica-lock.js';
 import { InstagramThrottle } from '../instagram/instagram-throttle.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import type { ConnectionWithToken } from './connection.record.js';
@@ -48,6 +50,7 @@ export class RefreshSweeper
   private readonly logger = new Logger(RefreshSweeper.name);
   private readonly settings: RefreshConfig;
   private readonly loop: BackgroundLoop<SweepReport>;
+  private tookBack = false;
 
   constructor(
     private readonly connections: ConnectionsRepository,
@@ -55,6 +58,7 @@ export class RefreshSweeper
     private readonly throttle: InstagramThrottle,
     private readonly metrics: MetricsService,
     private readonly database: DatabasePool,
+    private readonly replica: ReplicaLock,
     config: ConfigService<AppConfig, true>,
   ) {
     this.settings = config.get('refresh', { infer: true });
@@ -74,10 +78,8 @@ export class RefreshSweeper
    * finishes that work at once instead of after the lease.
    */
   async onApplicationBootstrap(): Promise<void> {
-    const takenBack = await this.refresher.releaseAll().catch(() => 0);
-    if (takenBack > 0) {
-      this.logger.log({ takenBack }, 'took back the refresh leases of this replica');
-    }
+    // Refuses to start (ReplicaIdInUseError) when another live replica goes by this REPLICA_ID.
+    const takenBack = await this.claimReplica();
     if (this.settings.sweepIntervalMs > 0) {
       this.loop.start(
         takenBack > 0 ? 0 : Math.min(FIRST_SWEEP_DELAY_MS, this.settings.sweepIntervalMs),
@@ -100,23 +102,55 @@ export class RefreshSweeper
     return this.loop.runOnce();
   }
 
+  /**
+   * Holds this replica's REPLICA_ID; the first time, takes back the leases a previous life of
+   * this replica left. Answers how many it took back (0 also while the database is away).
+   */
+  private async claimReplica(): Promise<number> {
+    if (this.replica.held && this.tookBack) {
+      return 0;
+    }
+    if (!(await this.replica.acquire()) || this.tookBack) {
+      return 0;
+    }
+    this.tookBack = true;
+    const takenBack = await this.refresher.releaseAll().catch(() => 0);
+    if (takenBack > 0) {
+      this.logger.log({ takenBack }, 'took back the refresh leases of this replica');
+    }
+    return takenBack;
+  }
+
   private async sweep(): Promise<SweepReport> {
     const startedAt = Date.now();
-    const report = { expired: await this.connections.expireLapsed(), refreshed: 0, failed: 0 };
+    await this.claimReplica();
+    if (!this.replica.held) {
+      // The database is away (the claim will fail too); leases are named after a held id only.
+      throw new DatabaseUnavailableError('the replica lock cannot be taken');
+    }
+    const expired = await this.database.runBackground(() => this.connections.expireLapsed());
+    const report = { expired, refreshed: 0, failed: 0 };
+    const claimSize = Math.min(MAX_CLAIM, this.settings.concurrency);
     const feed = new ClaimFeed(
       (limit) => this.refresher.claimDue(limit),
       (igUserId) => this.refresher.release(igUserId),
-      Math.min(MAX_CLAIM, this.settings.concurrency),
+      // Slowed down, one token at a time: a claimed token must not wait out its lease in line.
+      () => (this.throttle.usageHigh ? 1 : claimSize),
     );
     const writes = new Set<Promise<void>>();
+    /** The first failure (say, a claim the database refused) stops every worker. */
+    let failure: { error: unknown } | undefined;
     const worker = async (index: number): Promise<void> => {
-      while (!this.loop.stopped && !(await this.appHeld())) {
-        if (this.throttle.usageHigh && index > 0) {
-          if (feed.finished) {
-            return;
+      while (!this.loop.stopped && failure === undefined && !(await this.appHeld())) {
+        if (this.throttle.usageHigh) {
+          await feed.releaseQueued();
+          if (index > 0) {
+            if (feed.finished) {
+              return;
+            }
+            await sleep(HIGH_USAGE_PAUSE_MS);
+            continue;
           }
-          await sleep(HIGH_USAGE_PAUSE_MS);
-          continue;
         }
         const connection = await feed.next();
         if (connection === undefined) {
@@ -147,12 +181,18 @@ export class RefreshSweeper
         }
       }
     };
-    try {
-      await Promise.all(Array.from({ length: this.settings.concurrency }, (_, i) => worker(i)));
-    } finally {
-      await Promise.all(writes);
-      // Claimed but not started (the sweep was stopped, or Instagram held the app).
-      await feed.releaseUnused();
+    await Promise.all(
+      Array.from({ length: this.settings.concurrency }, (_, i) =>
+        worker(i).catch((error: unknown) => {
+          failure ??= { error };
+        }),
+      ),
+    );
+    await Promise.all(writes);
+    // Claimed but not started (the sweep was stopped or failed, or Instagram held the app).
+    await feed.releaseUnused();
+    if (failure !== undefined) {
+      throw failure.error;
     }
     const result = { ...report, durationMs: Date.now() - startedAt };
     this.metrics.recordSweep(result);
@@ -181,14 +221,16 @@ class ClaimFeed {
   constructor(
     private readonly claim: (limit: number) => Promise<ConnectionWithToken[]>,
     private readonly release: (igUserId: string) => Promise<void>,
-    private readonly claimSize: number,
+    private readonly claimSize: () => number,
   ) {}
 
   async next(): Promise<ConnectionWithToken | undefined> {
     while (this.queue.length === 0 && !this.exhausted) {
       await this.claimMore();
     }
-    if (this.queue.length < this.claimSize && !this.exhausted) {
+    // Claims the next few ahead while this one goes out; one at a time, nothing is claimed ahead.
+    const size = this.claimSize();
+    if (size > 1 && this.queue.length < size && !this.exhausted) {
       void this.claimMore().catch(() => undefined);
     }
     return this.queue.shift();
@@ -201,13 +243,24 @@ class ClaimFeed {
 
   async releaseUnused(): Promise<void> {
     this.exhausted = true;
+    await this.releaseQueued();
+  }
+
+  /** Hands back what waits in line (it will be claimed again, one at a time). */
+  async releaseQueued(): Promise<void> {
+    if (this.queue.length === 0 && this.claiming === undefined) {
+      return;
+    }
     await this.claiming?.catch(() => undefined);
-    const unused = this.queue.splice(0);
-    await Promise.all(unused.map((connection) => this.release(connection.igUserId)));
+    const queued = this.queue.splice(0);
+    await Promise.all(queued.map((connection) => this.release(connection.igUserId)));
+    for (const connection of queued) {
+      this.seen.delete(connection.igUserId);
+    }
   }
 
   private claimMore(): Promise<void> {
-    this.claiming ??= this.claim(this.claimSize)
+    this.claiming ??= this.claim(this.claimSize())
       .then(async (claimed) => {
         const fresh = claimed.filter((connection) => !this.seen.has(connection.igUserId));
         await Promise.all(

@@ -9,7 +9,9 @@ import { ConfigService } from '@nestjs/config';
 import { BackgroundLoop } from '../common/background-loop.js';
 import { backoffDelayMs } from '../common/backoff.js';
 import type { AppConfig, WebhookConfig } from '../config/app-config.js';
+import { DatabaseUnavailableError } from '../database/database-errors.js';
 import { DatabasePool } from '../database/database-pool.js';
+import { ReplicaLock } from '../database/replica-lock.js';
 import { MetricsService } from '../metrics/metrics.service.js';
 import { SIGNATURE_HEADER, signWebhookBody } from './webhook-signature.js';
 import { type ClaimedWebhookEvent, WebhookEventsRepository } from './webhook-events.repository.js';
@@ -40,11 +42,13 @@ export class WebhookDispatcher
   private readonly webhook: WebhookConfig | undefined;
   private readonly loop: BackgroundLoop<number>;
   private nextPruneAt = 0;
+  private tookBack = false;
 
   constructor(
     private readonly events: WebhookEventsRepository,
     private readonly metrics: MetricsService,
-    database: DatabasePool,
+    private readonly database: DatabasePool,
+    private readonly replica: ReplicaLock,
     config: ConfigService<AppConfig, true>,
   ) {
     this.webhook = config.get('webhook', { infer: true });
@@ -58,16 +62,31 @@ export class WebhookDispatcher
           : tried === BATCH_SIZE
             ? 0
             : POLL_INTERVAL_MS,
-      (error) => database.reportBackgroundFailure(this.logger, error, 'webhook dispatch failed'),
+      (error) =>
+        this.database.reportBackgroundFailure(this.logger, error, 'webhook dispatch failed'),
     );
   }
 
   async onApplicationBootstrap(): Promise<void> {
     if (this.webhook !== undefined) {
-      // Events this replica claimed before a restart go out now, not after their lease.
-      await this.events.releaseLeases(this.owner).catch(() => undefined);
+      await this.claimReplica();
       this.loop.start(POLL_INTERVAL_MS);
     }
+  }
+
+  /**
+   * Holds this replica's REPLICA_ID (refusing to start when another live replica has it); the
+   * first time, events this replica claimed before a restart go out now, not after their lease.
+   */
+  private async claimReplica(): Promise<boolean> {
+    if (!(await this.replica.acquire())) {
+      return false;
+    }
+    if (!this.tookBack) {
+      this.tookBack = true;
+      await this.events.releaseLeases(this.owner).catch(() => undefined);
+    }
+    return true;
   }
 
   beforeApplicationShutdown(): void {
@@ -89,15 +108,21 @@ export class WebhookDispatcher
     if (this.webhook === undefined) {
       return 0;
     }
+    if (!(await this.claimReplica())) {
+      // The database is away; leases are named after a held id only.
+      throw new DatabaseUnavailableError('the replica lock cannot be taken');
+    }
     if (Date.now() >= this.nextPruneAt) {
       this.nextPruneAt = Date.now() + PRUNE_EVERY_MS;
-      const pruned = await this.events.prune();
+      const pruned = await this.database.runBackground(() => this.events.prune());
       if (pruned > 0) {
         this.logger.log({ pruned }, 'old webhook events pruned');
       }
     }
     const webhook = this.webhook;
-    const claimed = await this.events.claimDue(this.owner, LEASE_MS, BATCH_SIZE);
+    const claimed = await this.database.runBackground(() =>
+      this.events.claimDue(this.owner, LEASE_MS, BATCH_SIZE),
+    );
     // One connection's events go out one after another, in the order they happened;
     // different connections' events go out side by side.
     const byConnection = new Map<string, ClaimedWebhookEvent[]>();
@@ -148,7 +173,7 @@ export class WebhookDispatcher
       failure = error instanceof Error ? `${error.name}: ${error.message}` : 'delivery failed';
     }
     if (failure === undefined) {
-      await this.events.markDelivered(event.id, this.owner);
+      await this.database.runBackground(() => this.events.markDelivered(event.id, this.owner));
       this.metrics.recordWebhookDelivery('delivered');
       this.logger.debug({ eventId: event.id, type: event.body.type }, 'webhook delivered');
       return;
@@ -158,7 +183,9 @@ export class WebhookDispatcher
       attempt >= MAX_ATTEMPTS
         ? null
         : new Date(Date.now() + backoffDelayMs(attempt, RETRY_BASE_MS, RETRY_CAP_MS));
-    await this.events.markAttemptFailed(event.id, this.owner, failure, next);
+    await this.database.runBackground(() =>
+      this.events.markAttemptFailed(event.id, this.owner, failure, next),
+    );
     this.metrics.recordWebhookDelivery(next === null ? 'given_up' : 'failed');
     this.logger.warn(
       { eventId: event.id, type: event.body.type, attempt, failure, nextAttemptAt: next },

@@ -28,3 +28,17 @@ export function expectAboutFromNow(iso: unknown, ms: number): void {
   expect(at).toBeGreaterThan(Date.now() + ms - MINUTE_MS);
   expect(at).toBeLessThan(Date.now() + ms + MINUTE_MS);
 }
+
+/**
+ * Nothing a caller may not hold: not the token (raw or percent-encoded), no `access_token`
+ * parameter, and no link to Instagram's Graph (its host, written with or without escapes).
+ */
+export function expectNoTokenNorInstagram(
+  text: string,
+  secrets: { token: string; instagramUrl: string },
+): void {
+  expect(text).not.toContain(secrets.token);
+  expect(text).not.toContain(encodeURIComponent(secrets.token));
+  expect(text).not.toMatch(/access_token/i);
+  expect(text).not.toContain(new URL(secrets.instagramUrl).host);
+}

@@ -16,6 +16,7 @@ export const API_KEY = {
   tokensWrite: 'tokens-write-secret-0000003',
   tokensReveal: 'tokens-reveal-secret-000004',
   usersRead: 'users-read-secret-000000005',
+  graphRead: 'graph-read-secret-000000006',
 } as const;
 
 export const REDIRECT_URI = 'https://vault.test/auth/instagram/callback';
@@ -95,6 +96,7 @@ export async function startTestApp(
       `writer:${API_KEY.tokensWrite}:tokens.write`,
       `revealer:${API_KEY.tokensReveal}:tokens.reveal`,
       `profiles:${API_KEY.usersRead}:users.read`,
+      `proxy:${API_KEY.graphRead}:graph.read`,
     ].join(','),
     AUTH_RETURN_TO_ORIGINS: RETURN_ORIGIN,
     LOG_LEVEL: 'debug',

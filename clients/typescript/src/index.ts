@@ -4,6 +4,9 @@ import type { components, paths } from './schema.js';
 export type { components, paths };
 export type Connection = components['schemas']['ConnectionDto'];
 export type InstagramUser = components['schemas']['InstagramUserDto'];
+export type Media = components['schemas']['MediaDto'];
+export type MediaDetail = components['schemas']['MediaDetailDto'];
+export type MediaPage = components['schemas']['MediaPageDto'];
 export type Problem = components['schemas']['ProblemDto'];
 
 export interface VaultClientOptions {

@@ -144,6 +144,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/graph/{igUserId}/{path}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read an allowed Graph path with the account's stored token
+         * @description A read-only proxy for the paths in GRAPH_PROXY_PATHS (default me, me/media, {id}, {id}/children, {id}/insights, me/insights; {id} is a run of digits). The vault adds the stored token; every query parameter is passed on except access_token and appsecret_proof (400) and those that would make it a write. Instagram's JSON comes back byte for byte (ids keep every digit), except that links to the Graph, such as paging.next and paging.previous, point back at this proxy and carry no token. Other methods answer 405.
+         */
+        get: operations["readGraph"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/health/live": {
         parameters: {
             query?: never;
@@ -300,6 +320,46 @@ export interface paths {
          * @description Reads /me live with the connection's token (INSTAGRAM_USER_FIELDS); a token Instagram rejects makes the connection invalid.
          */
         get: operations["getInstagramUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{igUserId}/media": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * List the account's posts a page at a time, read with the stored token
+         * @description Reads /me/media live (INSTAGRAM_MEDIA_FIELDS), newest first; pass nextCursor as cursor for the next page. The caller never holds the token, and the cursor never carries it. A token Instagram rejects makes the connection invalid.
+         */
+        get: operations["listMedia"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/users/{igUserId}/media/{mediaId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Read one post, with the items of a carousel
+         * @description Reads /{media-id} live with the stored token, and /{media-id}/children for a carousel.
+         */
+        get: operations["getMedia"];
         put?: never;
         post?: never;
         delete?: never;
@@ -491,7 +551,7 @@ export interface components {
          * @description The stable code to branch on; titles and details may change.
          * @enum {string}
          */
-        ErrorCode: "validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "uri_too_long" | "headers_too_large" | "connection_not_found" | "connection_not_active" | "owner_conflict" | "invalid_state" | "invalid_return_to" | "access_denied" | "refresh_not_allowed" | "refresh_in_progress" | "invalid_signed_request" | "deletion_request_not_found" | "deletion_record_pruned" | "instagram_rejected" | "instagram_token_invalid" | "instagram_permission_missing" | "instagram_rate_limited" | "instagram_unavailable" | "instagram_bad_response" | "instagram_timeout" | "encryption_key_missing" | "database_unavailable" | "not_ready" | "internal_error";
+        ErrorCode: "validation_failed" | "malformed_request" | "unauthorized" | "forbidden" | "not_found" | "method_not_allowed" | "rate_limited" | "payload_too_large" | "unsupported_media_type" | "request_timeout" | "uri_too_long" | "headers_too_large" | "connection_not_found" | "connection_not_active" | "owner_conflict" | "invalid_state" | "invalid_return_to" | "access_denied" | "refresh_not_allowed" | "refresh_in_progress" | "invalid_signed_request" | "deletion_request_not_found" | "deletion_record_pruned" | "media_not_found" | "graph_path_not_allowed" | "instagram_rejected" | "instagram_token_invalid" | "instagram_permission_missing" | "instagram_rate_limited" | "instagram_unavailable" | "instagram_bad_response" | "instagram_timeout" | "encryption_key_missing" | "database_unavailable" | "not_ready" | "internal_error";
         /** @description An authorization code captured outside the vault, to exchange. */
         ExchangeCodeDto: {
             /** @description The authorization code; a trailing `#_` (Instagram's suffix) is removed. */
@@ -551,6 +611,154 @@ export interface components {
              * @example jane
              */
             username: string | null;
+        };
+        /** @description An item of a carousel: the media fields Instagram has for a child. null where Instagram gave no value (or INSTAGRAM_MEDIA_FIELDS does not ask for it). */
+        MediaChildDto: {
+            /**
+             * @description The media id, as exact digits (ids exceed 2^53).
+             * @example 17895695668004551
+             */
+            id: string;
+            /**
+             * @description `IMAGE` or `VIDEO` for a child.
+             * @example IMAGE
+             */
+            mediaType: string | null;
+            /** @description The picture or video on Instagram's CDN (the URL expires); null for a video Instagram withholds, such as one flagged for copyright. */
+            mediaUrl: string | null;
+            /**
+             * @description The public page of the media on Instagram.
+             * @example https://www.instagram.com/p/C1a2b3c4d5e/
+             */
+            permalink: string | null;
+            /** @description A video's cover picture; null for pictures. */
+            thumbnailUrl: string | null;
+            /**
+             * Format: date-time
+             * @description When it was published, ISO 8601 in UTC.
+             * @example 2026-11-20T10:00:00.000Z
+             */
+            timestamp: string | null;
+            /**
+             * @description The owner's username.
+             * @example jane
+             */
+            username: string | null;
+        };
+        /** @description One post, with the items of a carousel. */
+        MediaDetailDto: {
+            /**
+             * @description The text of the post; null when it has none.
+             * @example Sunset at the pier
+             */
+            caption: string | null;
+            /** @description The items of a carousel (`mediaType` `CAROUSEL_ALBUM`), in order; null for a picture or a video. */
+            children: components["schemas"]["MediaChildDto"][] | null;
+            /**
+             * @description How many comments it has.
+             * @example 3
+             */
+            commentsCount: number | null;
+            /**
+             * @description The media id, as exact digits (ids exceed 2^53).
+             * @example 17895695668004551
+             */
+            id: string;
+            /**
+             * @description How many likes it has; null when the owner hides them.
+             * @example 12
+             */
+            likeCount: number | null;
+            /**
+             * @description `FEED`, `STORY`, `REELS` or `AD`.
+             * @example FEED
+             */
+            mediaProductType: string | null;
+            /**
+             * @description `IMAGE` or `VIDEO` for a child.
+             * @example IMAGE
+             */
+            mediaType: string | null;
+            /** @description The picture or video on Instagram's CDN (the URL expires); null for a video Instagram withholds, such as one flagged for copyright. */
+            mediaUrl: string | null;
+            /**
+             * @description The public page of the media on Instagram.
+             * @example https://www.instagram.com/p/C1a2b3c4d5e/
+             */
+            permalink: string | null;
+            /** @description A video's cover picture; null for pictures. */
+            thumbnailUrl: string | null;
+            /**
+             * Format: date-time
+             * @description When it was published, ISO 8601 in UTC.
+             * @example 2026-11-20T10:00:00.000Z
+             */
+            timestamp: string | null;
+            /**
+             * @description The owner's username.
+             * @example jane
+             */
+            username: string | null;
+        };
+        /** @description A post of the account (a picture, a video or a carousel), read live with the stored token. null where Instagram gave no value (or INSTAGRAM_MEDIA_FIELDS does not ask for it). */
+        MediaDto: {
+            /**
+             * @description The text of the post; null when it has none.
+             * @example Sunset at the pier
+             */
+            caption: string | null;
+            /**
+             * @description How many comments it has.
+             * @example 3
+             */
+            commentsCount: number | null;
+            /**
+             * @description The media id, as exact digits (ids exceed 2^53).
+             * @example 17895695668004551
+             */
+            id: string;
+            /**
+             * @description How many likes it has; null when the owner hides them.
+             * @example 12
+             */
+            likeCount: number | null;
+            /**
+             * @description `FEED`, `STORY`, `REELS` or `AD`.
+             * @example FEED
+             */
+            mediaProductType: string | null;
+            /**
+             * @description `IMAGE` or `VIDEO` for a child.
+             * @example IMAGE
+             */
+            mediaType: string | null;
+            /** @description The picture or video on Instagram's CDN (the URL expires); null for a video Instagram withholds, such as one flagged for copyright. */
+            mediaUrl: string | null;
+            /**
+             * @description The public page of the media on Instagram.
+             * @example https://www.instagram.com/p/C1a2b3c4d5e/
+             */
+            permalink: string | null;
+            /** @description A video's cover picture; null for pictures. */
+            thumbnailUrl: string | null;
+            /**
+             * Format: date-time
+             * @description When it was published, ISO 8601 in UTC.
+             * @example 2026-11-20T10:00:00.000Z
+             */
+            timestamp: string | null;
+            /**
+             * @description The owner's username.
+             * @example jane
+             */
+            username: string | null;
+        };
+        /** @description A page of the account's posts, newest first. */
+        MediaPageDto: {
+            /** @description The posts of this page. */
+            items: components["schemas"]["MediaDto"][];
+            /** @description Pass as `cursor` for the next page; null on the last page. The vault's own cursor: it never holds a token or an Instagram URL. */
+            nextCursor: string | null;
         };
         /** @description RFC 9457 problem details (application/problem+json), with our `code`. */
         ProblemDto: {
@@ -971,6 +1179,139 @@ export interface operations {
                 };
             };
             /** @description owner_conflict: the account is connected under another owner */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram is rate limiting this app */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram answered with something unexpected */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    readGraph: {
+        parameters: {
+            query?: {
+                /** @description Fields to read, comma-separated, as Instagram takes them (e.g. id,caption,media_type) */
+                fields?: string;
+                /** @description How many items a page holds, as Instagram takes it */
+                limit?: string;
+                /** @description Instagram's cursor of the next page (the proxy's paging.next carries it) */
+                after?: string;
+                /** @description Instagram's cursor of the previous page (the proxy's paging.previous carries it) */
+                before?: string;
+                /** @description Insights: the metrics, comma-separated (e.g. reach) */
+                metric?: string;
+                /** @description Insights: the period (e.g. day) */
+                period?: string;
+                /** @description Insights: the start of the window, a Unix time */
+                since?: string;
+                /** @description Insights: the end of the window, a Unix time */
+                until?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Instagram user id of the connection (digits) */
+                igUserId: string;
+                /** @description The Graph path below the version, e.g. me/media or 17895695668004551/children (slashes may be sent encoded) */
+                path: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Instagram's answer, with its links pointing back at the vault */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /**
+             * @description The query carries access_token, appsecret_proof, a parameter that would make it a write, or a bad value; or Instagram refused the query (instagram_rejected)
+             *
+             *     igUserId is not a string of digits
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /**
+             * @description The path is not one GRAPH_PROXY_PATHS allows (graph_path_not_allowed)
+             *
+             *     The API key lacks the graph.read scope
+             */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No connection for this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The connection is not active, or Instagram rejected its token (now invalid) */
             409: {
                 headers: {
                     [name: string]: unknown;
@@ -1477,6 +1818,229 @@ export interface operations {
                 };
             };
             /** @description No connection for this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The connection is not active, or Instagram rejected its token (now invalid) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram is rate limiting this app */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram answered with something unexpected */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    listMedia: {
+        parameters: {
+            query?: {
+                /** @description How many posts a page holds at most (Instagram may answer fewer). */
+                limit?: number;
+                /** @description The nextCursor of the previous page of the same account. */
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                /** @description Instagram user id of the connection (digits) */
+                igUserId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of posts */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaPageDto"];
+                };
+            };
+            /**
+             * @description limit or cursor is not valid (a cursor of another account, say)
+             *
+             *     igUserId is not a string of digits
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the users.read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No connection for this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The connection is not active, or Instagram rejected its token (now invalid) */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram is rate limiting this app */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram answered with something unexpected */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description Instagram did not answer in time */
+            504: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+        };
+    };
+    getMedia: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Instagram user id of the connection (digits) */
+                igUserId: string;
+                /** @description Instagram media id (digits), as listed by GET /users/{igUserId}/media */
+                mediaId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The post */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["MediaDetailDto"];
+                };
+            };
+            /**
+             * @description mediaId is not a string of digits
+             *
+             *     igUserId is not a string of digits
+             */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No or unknown API key */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description The API key lacks the users.read scope */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/problem+json": components["schemas"]["ProblemDto"];
+                };
+            };
+            /** @description No connection for this id, or no such media on the account */
             404: {
                 headers: {
                     [name: string]: unknown;
