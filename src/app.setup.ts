@@ -94,7 +94,9 @@ export function configureApp(app: NestFastifyApplication): void {
     done();
   });
   app.useSecurityHeaders(SECURITY_HEADERS);
-  SwaggerModule.setup('docs', app, buildOpenApiDocument(app), {
+  // Built on the first request for it: scanning every route's metadata is boot time wasted
+  // on a replica nobody reads the docs of.
+  SwaggerModule.setup('docs', app, () => buildOpenApiDocument(app), {
     jsonDocumentUrl: 'openapi.json',
     yamlDocumentUrl: 'openapi.yaml',
   });

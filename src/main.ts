@@ -4,7 +4,7 @@ import { createApp } from './app.setup.js';
 import { ConfigError } from './config/config.error.js';
 import { readProcessEnv } from './config/process-env.js';
 import { startRuntime } from './runtime.js';
-import { sandboxBanner } from './sandbox/sandbox.js';
+import { sandboxBanner } from './sandbox/sandbox-banner.js';
 
 async function bootstrap(): Promise<void> {
   const log = (line: string): void => {

@@ -3,10 +3,9 @@ import type { AppConfig } from './config/app-config.js';
 import { assertDatabaseAvailable, databaseConfigured } from './config/database.env.js';
 import type { RawEnv } from './config/env.parser.js';
 import { parseEnv } from './config/env.schema.js';
-import { startEmbeddedPostgres } from './database/embedded-postgres.js';
 import { migrationsDir } from './database/migration-files.js';
 import { Migrator } from './database/migrator.js';
-import { type Sandbox, startSandbox } from './sandbox/sandbox.js';
+import type { Sandbox } from './sandbox/sandbox.js';
 
 export interface Runtime {
   config: AppConfig;
@@ -39,6 +38,8 @@ export async function startRuntime(env: RawEnv, options: RuntimeOptions): Promis
     const resolved: Record<string, string | undefined> = { ...env };
     let sandbox: Sandbox | undefined;
     if (!env.INSTAGRAM_APP_ID?.trim()) {
+      // Loaded only here: a configured service never loads the emulator's code.
+      const { startSandbox } = await import('./sandbox/sandbox.js');
       sandbox = await startSandbox(env, options.dataDir);
       stops.push(() => sandbox!.stop());
       // The sandbox fills in what is unset; what the operator set (say, keys) stands.
@@ -55,6 +56,8 @@ export async function startRuntime(env: RawEnv, options: RuntimeOptions): Promis
         { ...resolved, DATABASE_URL: 'postgresql://placeholder/db' },
         { sandbox: !!sandbox },
       );
+      // Loaded only here: with DATABASE_URL the embedded database's code stays on disk.
+      const { startEmbeddedPostgres } = await import('./database/embedded-postgres.js');
       const database = await startEmbeddedPostgres({
         dataDir: join(options.dataDir, 'postgres'),
         log: options.log,

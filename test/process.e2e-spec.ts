@@ -1,6 +1,6 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,8 +18,20 @@ interface Started {
   exited: Promise<number | null>;
 }
 
+/** The arguments `npm run start:prod` gives node (flags, then the entry point). */
+function startProdArgs(): string[] {
+  const scripts = (
+    JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    }
+  ).scripts;
+  const [node, ...args] = scripts['start:prod'].split(/\s+/);
+  expect(node).toBe('node');
+  return args.map((arg) => (arg.startsWith('-') ? arg : join(root, arg)));
+}
+
 function startService(cwd: string, env: Record<string, string>): Started {
-  const child = spawn(process.execPath, [join(root, 'dist/main.js')], {
+  const child = spawn(process.execPath, startProdArgs(), {
     cwd,
     env: { PATH: process.env.PATH ?? '', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -95,9 +107,9 @@ async function connectThrough(baseUrl: string): Promise<string> {
   return ((await callback.json()) as { igUserId: string }).igUserId;
 }
 
-describe('the service as a process (node dist/main.js)', () => {
+describe('the service as a process (npm run start:prod)', () => {
   beforeAll(() => {
-    // The production build, as `npm run build` makes it.
+    // The production build, as `npm run build` makes it: compiled, then bundled.
     execFileSync(
       process.execPath,
       [join(root, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.build.json'],
@@ -106,6 +118,10 @@ describe('the service as a process (node dist/main.js)', () => {
         stdio: 'inherit',
       },
     );
+    execFileSync(process.execPath, [join(root, 'scripts/bundle.mjs')], {
+      cwd: root,
+      stdio: 'inherit',
+    });
   }, 120_000);
 
   it('stops with one line naming a bad variable, exit code 1', async () => {

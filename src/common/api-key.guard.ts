@@ -14,6 +14,8 @@ export type AuthenticatedRequest = FastifyRequest & { apiKey?: AuthenticatedKey 
 @Injectable()
 export class ApiKeyGuard implements CanActivate {
   private readonly matcher: ApiKeyMatcher;
+  /** Controller, then handler, to what its decorators say. */
+  private readonly routes = new WeakMap<object, WeakMap<object, RouteAccess>>();
 
   constructor(
     private readonly reflector: Reflector,
@@ -23,8 +25,8 @@ export class ApiKeyGuard implements CanActivate {
   }
 
   canActivate(context: ExecutionContext): boolean {
-    const targets = [context.getHandler(), context.getClass()];
-    if (this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets)) {
+    const access = this.accessOf(context);
+    if (access.public) {
       return true;
     }
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
@@ -40,7 +42,7 @@ export class ApiKeyGuard implements CanActivate {
       );
     }
     request.apiKey = key;
-    const scope = this.reflector.getAllAndOverride<ApiScope | undefined>(REQUIRED_SCOPE, targets);
+    const { scope } = access;
     if (scope !== undefined && !key.scopes.has(scope)) {
       throw new AppError(
         ErrorCode.Forbidden,
@@ -49,4 +51,30 @@ export class ApiKeyGuard implements CanActivate {
     }
     return true;
   }
+
+  /** A route's decorators, read once per handler: they never change after boot. */
+  private accessOf(context: ExecutionContext): RouteAccess {
+    const handler = context.getHandler();
+    const controller = context.getClass();
+    let routes = this.routes.get(controller);
+    if (routes === undefined) {
+      routes = new WeakMap();
+      this.routes.set(controller, routes);
+    }
+    let access = routes.get(handler);
+    if (access === undefined) {
+      const targets = [handler, controller];
+      access = {
+        public: this.reflector.getAllAndOverride<boolean>(IS_PUBLIC, targets) === true,
+        scope: this.reflector.getAllAndOverride<ApiScope | undefined>(REQUIRED_SCOPE, targets),
+      };
+      routes.set(handler, access);
+    }
+    return access;
+  }
+}
+
+interface RouteAccess {
+  public: boolean;
+  scope: ApiScope | undefined;
 }

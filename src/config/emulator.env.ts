@@ -19,6 +19,8 @@ export interface EmulatorEnv {
   appId: string;
   appSecret: string;
   redirectUris: string[];
+  /** Added before every answer, to stand in for Instagram's own latency. */
+  latencyMs: number;
 }
 
 /** Throws ConfigError naming the first bad variable. */
@@ -40,6 +42,7 @@ export function parseEmulatorEnv(env: RawEnv): EmulatorEnv {
     appId: read.optional('EMULATOR_APP_ID') ?? EMULATOR_DEFAULTS.appId,
     appSecret: read.optional('EMULATOR_APP_SECRET') ?? EMULATOR_DEFAULTS.appSecret,
     redirectUris,
+    latencyMs: read.integer('EMULATOR_LATENCY_MS', 0, 0, 60000),
   };
 }
 

@@ -1,3 +1,4 @@
+import { runInNewContext } from 'node:vm';
 import {
   DatabaseUnavailableError,
   isDatabaseConnectionLost,
@@ -36,6 +37,17 @@ describe('isDatabaseUnavailable', () => {
         address: '127.0.0.1',
         port: 5432,
       }),
+    ],
+    [
+      'a refused connection made in another realm (as node hands it to a VM context)',
+      Object.assign(runInNewContext("new Error('connect ECONNREFUSED 127.0.0.1:5432')") as object, {
+        code: 'ECONNREFUSED',
+        syscall: 'connect',
+      }),
+    ],
+    [
+      'a terminated connection made in another realm',
+      runInNewContext("new Error('Connection terminated unexpectedly')") as object,
     ],
     ['the shut pool', new DatabaseUnavailableError()],
     ['a wrapped cause', new Error('outer', { cause: new DatabaseUnavailableError() })],

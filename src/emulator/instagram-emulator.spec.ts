@@ -698,6 +698,18 @@ describe('InstagramEmulator', () => {
       expect(response.status).toBe(200);
     });
 
+    it('adds its latency to every answer, on top of a delay fault', async () => {
+      const token = await shortLivedToken();
+      emulator.latencyMs = 200;
+      let started = Date.now();
+      expect((await me(token, 'id')).status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(190);
+      emulator.injectFault({ operation: 'me', kind: 'delay', ms: 100 });
+      started = Date.now();
+      expect((await me(token, 'id')).status).toBe(200);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(290);
+    });
+
     it('drops the connection without answering and records status 0', async () => {
       const short = await shortLivedToken();
       emulator.resetCalls();

@@ -73,6 +73,8 @@ export class InstagramEmulator {
   usage: EmulatorUsage | undefined;
   /** Every request to Instagram's operations, in the order they were answered. */
   readonly calls: EmulatorCall[] = [];
+  /** Added before every answer, as Instagram's own latency (0: answer at once). */
+  latencyMs: number;
 
   private readonly store: EmulatorStore;
   private readonly faults = new FaultQueue();
@@ -80,8 +82,9 @@ export class InstagramEmulator {
   private server?: Server;
   private baseUrl?: string;
 
-  constructor(options: { apps?: EmulatorApp[]; now?: () => number } = {}) {
+  constructor(options: { apps?: EmulatorApp[]; now?: () => number; latencyMs?: number } = {}) {
     this.store = new EmulatorStore(options.now ?? Date.now);
+    this.latencyMs = options.latencyMs ?? 0;
     for (const app of options.apps ?? []) {
       this.registerApp(app);
     }
@@ -359,8 +362,9 @@ export class InstagramEmulator {
       record(0);
       return;
     }
-    if (outcome?.kind === 'delay') {
-      await this.sleep(outcome.ms);
+    const delayMs = this.latencyMs + (outcome?.kind === 'delay' ? outcome.ms : 0);
+    if (delayMs > 0) {
+      await this.sleep(delayMs);
       if (request.socket.destroyed) {
         return;
       }

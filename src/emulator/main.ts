@@ -6,6 +6,7 @@ async function main(): Promise<void> {
   const env = readEmulatorEnv();
   const emulator = new InstagramEmulator({
     apps: [{ appId: env.appId, appSecret: env.appSecret, redirectUris: env.redirectUris }],
+    latencyMs: env.latencyMs,
   });
   const url = await emulator.start({ port: env.port, host: env.host });
   console.log(`Instagram emulator listening on ${url} (app id ${env.appId})`);

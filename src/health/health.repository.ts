@@ -1,13 +1,19 @@
 import { Injectable } from '@nestjs/common';
+import { DatabasePool } from '../database/database-pool.js';
 import { type MigrationRow, readMigrationRows } from '../database/migration-status.js';
-import { PrismaService } from '../database/prisma.service.js';
 
 @Injectable()
 export class HealthRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(private readonly database: DatabasePool) {}
 
-  /** The migration history (as the migrator reads it); throws when the database is unreachable. */
+  /**
+   * The migration history (as the migrator reads it); throws when the database is unreachable.
+   * Plain SQL on the pool: a probe must not wait for Prisma's query engine to load.
+   */
   migrationHistory(): Promise<MigrationRow[]> {
-    return readMigrationRows((sql) => this.prisma.$queryRawUnsafe(sql));
+    return readMigrationRows(async <T>(sql: string) => {
+      const { rows } = await this.database.pool.query(sql);
+      return rows as T[];
+    });
   }
 }

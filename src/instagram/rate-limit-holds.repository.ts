@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DatabasePool } from '../database/database-pool.js';
 import { PrismaService } from '../database/prisma.service.js';
 
 export interface StoredHold {
@@ -9,14 +10,20 @@ export interface StoredHold {
 /** The holds every replica shares; owned by the Instagram module. */
 @Injectable()
 export class RateLimitHoldsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly database: DatabasePool,
+  ) {}
 
-  /** Holds still standing. */
+  /**
+   * Holds still standing. Read before calls to Instagram (at most once a second), so plain SQL
+   * on the pool rather than Prisma's query pipeline.
+   */
   async active(): Promise<StoredHold[]> {
-    const rows = await this.prisma.instagramRateLimitHold.findMany({
-      where: { until: { gt: new Date() } },
-      select: { scope: true, until: true },
-    });
+    const { rows } = await this.database.pool.query<{ scope: string; until: Date }>(
+      'SELECT scope, until FROM instagram_rate_limit_holds WHERE until > $1',
+      [new Date()],
+    );
     return rows.map((row) => ({ scope: row.scope, untilMs: row.until.getTime() }));
   }
 

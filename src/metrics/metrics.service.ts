@@ -29,6 +29,14 @@ export class MetricsService {
     registers: [this.registry],
   });
 
+  private readonly httpChildren = new Map<
+    string,
+    {
+      count: Counter.Internal;
+      duration: Histogram.Internal<'method' | 'route' | 'status'>;
+    }
+  >();
+
   private readonly instagramCalls = new Counter({
     name: 'vault_instagram_calls_total',
     help: 'Calls to Instagram, by operation and outcome (ok or the failure kind)',
@@ -127,9 +135,20 @@ export class MetricsService {
   }
 
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void {
-    const labels = { method, route, status: String(status) };
-    this.httpRequests.inc(labels);
-    this.httpDuration.observe(labels, seconds);
+    // Every request lands here: the children of one label set are looked up once, then reused
+    // (the set of methods, route patterns and statuses is small and fixed).
+    const key = `${method} ${status} ${route}`;
+    let children = this.httpChildren.get(key);
+    if (children === undefined) {
+      const labels = { method, route, status: String(status) };
+      children = {
+        count: this.httpRequests.labels(labels),
+        duration: this.httpDuration.labels(labels),
+      };
+      this.httpChildren.set(key, children);
+    }
+    children.count.inc();
+    children.duration.observe(seconds);
   }
 
   recordInstagramCall(operation: string, outcome: string, seconds: number): void {

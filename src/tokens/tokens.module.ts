@@ -6,6 +6,7 @@ import { InstagramModule } from '../instagram/instagram.module.js';
 import { WebhooksModule } from '../webhooks/webhooks.module.js';
 import { ConnectionEvents } from './connection-events.js';
 import { ConnectionMetrics } from './connection-metrics.js';
+import { ConnectionReadsRepository } from './connection-reads.repository.js';
 import { ConnectionsRepository } from './connections.repository.js';
 import { RefreshLeasesRepository } from './refresh-leases.repository.js';
 import { RefreshPolicy } from './refresh-policy.js';
@@ -27,6 +28,7 @@ import { TokensService } from './tokens.service.js';
     BackgroundTasks,
     TokensService,
     ConnectionsRepository,
+    ConnectionReadsRepository,
     RefreshLeasesRepository,
     RewrapRepository,
     TokenRevealsRepository,

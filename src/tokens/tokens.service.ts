@@ -14,6 +14,7 @@ import {
   TokenKind,
 } from './connection.record.js';
 import { BackgroundTasks } from '../common/background-tasks.js';
+import { ConnectionReadsRepository } from './connection-reads.repository.js';
 import { ConnectionsRepository } from './connections.repository.js';
 import { effectiveStatus, RefreshPolicy } from './refresh-policy.js';
 import { describeFailure, StoredTokenCalls } from './stored-token-calls.js';
@@ -55,6 +56,7 @@ export class TokensService {
 
   constructor(
     private readonly connections: ConnectionsRepository,
+    private readonly reads: ConnectionReadsRepository,
     private readonly reveals: TokenRevealsRepository,
     private readonly events: ConnectionEvents,
     private readonly policy: RefreshPolicy,
@@ -108,11 +110,11 @@ export class TokensService {
     const profile = this.background.run(() => this.learnProfileQuietly(connection, accessToken));
     await this.upgradeAfterConsent(connection, accessToken, input.deadline - WRITE_RESERVE_MS);
     await untilOrDeadline(profile, input.deadline - WRITE_RESERVE_MS);
-    return (await this.connections.find(igUserId)) ?? connection;
+    return (await this.reads.find(igUserId)) ?? connection;
   }
 
   async getConnection(igUserId: string): Promise<ConnectionRecord> {
-    const connection = await this.connections.find(igUserId);
+    const connection = await this.reads.find(igUserId);
     if (connection === null) {
       throw notFound(igUserId);
     }
@@ -228,7 +230,7 @@ export class TokensService {
 
   /** An active, unexpired connection (a lapsed one is marked expired on the way). */
   private async activeConnection(igUserId: string): Promise<ConnectionWithToken> {
-    const connection = await this.connections.findWithToken(igUserId);
+    const connection = await this.reads.findWithToken(igUserId);
     if (connection === null) {
       throw notFound(igUserId);
     }

@@ -1,0 +1,162 @@
+// The processes a bench run starts: the service (its production build, started as
+// `npm run start:prod` starts it), the raw baseline and the emulator, each on its own.
+import { fork, spawn } from 'node:child_process';
+import { openSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The service's start command, read from package.json's start:prod (what production runs). */
+export function startProdCommand() {
+  const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
+  const words = script.split(/\s+/).filter(Boolean);
+  const env = {};
+  while (/^[A-Z_]+=/.test(words[0])) {
+    const [name, value] = words.shift().split('=');
+    env[name] = value;
+  }
+  if (words[0] !== 'node') {
+    throw new Error(`start:prod should run node, it runs: ${script}`);
+  }
+  return { env, args: words.slice(1) };
+}
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Resident set size of a process, in MiB, from /proc. */
+export function rssMiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
+}
+
+function exited(child) {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) {
+      resolve();
+    } else {
+      child.once('exit', () => resolve());
+    }
+  });
+}
+
+async function stopChild(child, graceMs = 15_000) {
+  if (child.exitCode !== null || child.signalCode !== null) {
+    return;
+  }
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited(child);
+  clearTimeout(timer);
+}
+
+/**
+ * Starts the service and waits until GET /health/ready answers 200. `readyMs` counts from the
+ * spawn to that answer (polled every 5 ms). Logs go to `logFile`.
+ */
+export async function startService({
+  env,
+  cwd = ROOT,
+  logFile,
+  timeoutMs = 60_000,
+  nodeArgs = [],
+}) {
+  const port = env.PORT ?? String(await freePort());
+  const command = startProdCommand();
+  const spawnedAt = performance.now();
+  const log = openSync(logFile, 'a');
+  const args = [
+    ...nodeArgs,
+    ...command.args.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg))),
+  ];
+  const child = spawn(process.execPath, args, {
+    cwd,
+    env: { ...command.env, ...env, PORT: port },
+    stdio: ['ignore', log, log],
+  });
+  const base = `http://127.0.0.1:${port}`;
+  const deadline = spawnedAt + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) {
+      throw new Error(`the service exited with ${child.exitCode} before ready; see ${logFile}`);
+    }
+    if (performance.now() > deadline) {
+      await stopChild(child);
+      throw new Error(`the service was not ready within ${timeoutMs} ms; see ${logFile}`);
+    }
+    try {
+      const response = await fetch(`${base}/health/ready`);
+      await response.arrayBuffer();
+      if (response.status === 200) {
+        break;
+      }
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+  const readyMs = performance.now() - spawnedAt;
+  return { base, pid: child.pid, readyMs, stop: () => stopChild(child) };
+}
+
+/** Starts bench/raw-baseline.mjs; resolves once it listens. */
+export async function startBaseline(env) {
+  const child = spawn(process.execPath, [join(ROOT, 'bench/raw-baseline.mjs')], {
+    env: { ...env, PORT: '0' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const port = await new Promise((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the raw baseline exited with ${code}`)));
+    child.stdout.on('data', (chunk) => {
+      const match = /listening (\d+)/.exec(String(chunk));
+      if (match) {
+        resolve(Number(match[1]));
+      }
+    });
+  });
+  return { base: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => stopChild(child) };
+}
+
+/** Starts the emulator in its own process, with a latency and a snapshot of accounts and tokens. */
+export async function startEmulator({ app, latencyMs, snapshotFile }) {
+  const child = fork(join(ROOT, 'bench/emulator-process.mjs'), [], { stdio: 'inherit' });
+  const replies = [];
+  const waiters = [];
+  child.on('message', (message) => {
+    const waiter = waiters.shift();
+    if (waiter) {
+      waiter(message);
+    } else {
+      replies.push(message);
+    }
+  });
+  const next = () =>
+    new Promise((resolve) =>
+      replies.length > 0 ? resolve(replies.shift()) : waiters.push(resolve),
+    );
+  child.send({ app, latencyMs, snapshotFile });
+  const { url } = await next();
+  return {
+    url,
+    pid: child.pid,
+    /** Successful refresh calls so far, with the first and last arrival (epoch ms). */
+    refreshTally: async () => {
+      child.send('stats');
+      return (await next()).refresh;
+    },
+    stop: async () => {
+      child.send('stop');
+      await stopChild(child);
+    },
+  };
+}

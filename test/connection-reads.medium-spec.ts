@@ -1,0 +1,94 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { Transactions } from '../src/database/transactions.js';
+import { ConnectionStatus, TokenKind } from '../src/tokens/connection.record.js';
+import { ConnectionReadsRepository } from '../src/tokens/connection-reads.repository.js';
+import { ConnectionsRepository } from '../src/tokens/connections.repository.js';
+import { RefreshPolicy } from '../src/tokens/refresh-policy.js';
+import { TokenSealer } from '../src/tokens/token-sealer.js';
+import { useTestApp } from './support/test-app.js';
+
+/**
+ * The hot reads are hand-written SQL beside Prisma's typed client: for every shape a connection
+ * takes in its life, they must read exactly what Prisma reads.
+ */
+describe('the hand-written connection reads', () => {
+  const test = useTestApp();
+
+  async function storeConnection(kind: TokenKind): Promise<string> {
+    const igUserId = `17841${randomInt(100_000_000, 999_999_999)}${randomInt(1000, 9999)}`;
+    const lifetimeSeconds = kind === TokenKind.long_lived ? 60 * 24 * 3600 : 3600;
+    const token = test.app
+      .get(TokenSealer)
+      .seal(igUserId, `IGAA${randomBytes(24).toString('hex')}`, kind, lifetimeSeconds);
+    await test.app.get(ConnectionsRepository).upsertConsented({
+      igUserId,
+      ownerId: 'owner-1',
+      scopes: ['instagram_business_basic', 'instagram_business_manage_messages'],
+      token: test.app.get(RefreshPolicy).schedule(token),
+    });
+    return igUserId;
+  }
+
+  async function expectSameReads(igUserId: string): Promise<void> {
+    const prisma = test.app.get(ConnectionsRepository);
+    const reads = test.app.get(ConnectionReadsRepository);
+    const [expected, actual] = await Promise.all([prisma.find(igUserId), reads.find(igUserId)]);
+    expect(actual).toEqual(expected);
+    const [withToken, readWithToken] = await Promise.all([
+      prisma.findWithToken(igUserId),
+      reads.findWithToken(igUserId),
+    ]);
+    const { tokenCiphertext, ...rest } = withToken ?? { tokenCiphertext: null };
+    const { tokenCiphertext: readCiphertext, ...readRest } = readWithToken ?? {
+      tokenCiphertext: null,
+    };
+    expect(readRest).toEqual(rest);
+    expect(readCiphertext === null ? null : Buffer.from(readCiphertext)).toEqual(
+      tokenCiphertext === null ? null : Buffer.from(tokenCiphertext),
+    );
+  }
+
+  it('read a fresh consent, short- or long-lived, as Prisma does', async () => {
+    await expectSameReads(await storeConnection(TokenKind.short_lived));
+    await expectSameReads(await storeConnection(TokenKind.long_lived));
+  });
+
+  it('read learned ids, a recorded failure and a revoked connection without token as Prisma does', async () => {
+    const connections = test.app.get(ConnectionsRepository);
+    const learned = await storeConnection(TokenKind.long_lived);
+    await connections.updateProfile(learned, {
+      username: 'someone',
+      appScopedId: '27640875392278833',
+      professionalId: '27640875392278835',
+    });
+    await expectSameReads(learned);
+
+    const rejected = await storeConnection(TokenKind.long_lived);
+    const stored = await connections.find(rejected);
+    await connections.markUnusable(
+      rejected,
+      stored?.tokenIssuedAt ?? null,
+      ConnectionStatus.invalid,
+      'token_invalid (code 190): Error validating access token',
+    );
+    await expectSameReads(rejected);
+
+    const revoked = await storeConnection(TokenKind.long_lived);
+    await test.app
+      .get(Transactions)
+      .run((tx) => connections.revokeAccount(revoked, new Date(Date.now() + 1000), tx));
+    const after = await test.app.get(ConnectionReadsRepository).findWithToken(revoked);
+    expect(after).toMatchObject({
+      status: ConnectionStatus.revoked,
+      tokenCiphertext: null,
+      tokenKeyId: null,
+    });
+    await expectSameReads(revoked);
+  });
+
+  it('find nothing for an id never stored', async () => {
+    const reads = test.app.get(ConnectionReadsRepository);
+    expect(await reads.find('17841999999999999999')).toBeNull();
+    expect(await reads.findWithToken('17841999999999999999')).toBeNull();
+  });
+});
