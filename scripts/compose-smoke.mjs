@@ -287,10 +287,16 @@ async function clickThroughInChromium(base, auth) {
       page.waitForURL(`${base}/auth/instagram/callback?**`),
       page.keyboard.press('Enter'),
     ]);
-    const landed = await page.textContent('body');
-    const igUserId = /"igUserId":"(\d+)"/.exec(landed ?? '')?.[1];
-    expect(igUserId !== undefined, `the browser landed on ${page.url()}: ${landed}`);
-    const user = await http(`${base}/users/${igUserId}`, { headers: auth });
+    // A browser gets a page naming the account and nothing else (no token, no id of ours).
+    const landed = (await page.textContent('body')) ?? '';
+    expect(
+      landed.includes(`Connected as @${username}`) && !/token|ownerId/i.test(landed),
+      `the browser landed on ${page.url()}: ${landed}`,
+    );
+    const listed = await http(`${base}/tokens?limit=100`, { headers: auth });
+    const connection = listed.body?.items?.find((item) => item.username === username);
+    expect(connection !== undefined, `the browser's connection is not listed: ${listed.text}`);
+    const user = await http(`${base}/users/${connection.igUserId}`, { headers: auth });
     expect(user.body?.username === username, `the browser's connection: ${user.text}`);
     log(`Chromium on the host pressed Allow and landed on the vault as @${username}`);
   } finally {
