@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import type { ValidationError } from 'class-validator';
-import { Logger } from 'nestjs-pino';
+import { Logger, PinoLogger } from 'nestjs-pino';
 import { AppModule, type AppModuleOptions } from './app.module.js';
 import { AppError, ErrorCode } from './common/app-error.js';
 import { depthLimitedJsonParser } from './common/json-body.js';
@@ -16,6 +16,7 @@ import {
 } from './common/transport-errors.js';
 import { DatabasePool } from './database/database-pool.js';
 import { requestIdFor } from './logging/request-id.js';
+import { logRequests } from './logging/request-logging.js';
 import { MetricsService } from './metrics/metrics.service.js';
 
 /** Small bodies only: the largest legitimate one is a code exchange of a few kilobytes. */
@@ -39,7 +40,7 @@ export async function createApp(options: AppModuleOptions): Promise<NestFastifyA
   );
   app.getHttpServer().maxConnections = limits.maxConnections;
   app.useLogger(app.get(Logger));
-  configureApp(app);
+  configureApp(app, await app.resolve(PinoLogger));
   return app;
 }
 
@@ -50,7 +51,7 @@ function fastifyTrustProxy(setting: boolean | number | string[]) {
     : setting;
 }
 
-export function configureApp(app: NestFastifyApplication): void {
+export function configureApp(app: NestFastifyApplication, pino: PinoLogger): void {
   app.useGlobalPipes(
     new ValidationPipe({
       whitelist: true,
@@ -61,6 +62,7 @@ export function configureApp(app: NestFastifyApplication): void {
   );
   app.useGlobalFilters(new ProblemFilter(app.get(DatabasePool)));
   const fastify = app.getHttpAdapter().getInstance();
+  logRequests(fastify, pino);
   // JSON and forms only: a text/plain body is refused (415) rather than handed on as a string.
   fastify.removeContentTypeParser('text/plain');
   app.useBodyParser(

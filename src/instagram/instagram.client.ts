@@ -377,7 +377,8 @@ export class InstagramClient implements OnApplicationShutdown {
       }
       throw failure;
     }
-    this.logger.log({ ...logged, status: answer.status, ms }, 'instagram call');
+    // Failures are logged at warn; a success is in the metrics and, at debug, here.
+    this.logger.debug({ ...logged, status: answer.status, ms }, 'instagram call');
     const accountHold = this.throttle.accountHoldSeconds(usage);
     if (accountHold > 0 && request.account !== undefined) {
       await this.throttle.place(

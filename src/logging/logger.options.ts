@@ -1,12 +1,7 @@
-import { RequestMethod } from '@nestjs/common';
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Params } from 'nestjs-pino';
 import type { DestinationStream } from 'pino';
-import { ErrorCode } from '../common/app-error.js';
-import { problemCodeOf } from '../common/problem.js';
 import { keepQueryParams } from '../common/redact.js';
 import type { LogLevel } from '../config/app-config.js';
-import { requestIdFor } from './request-id.js';
 
 /**
  * Paths of log fields that could ever hold a secret. Requests are serialized by hand below
@@ -65,8 +60,6 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Para
   const options = {
     level,
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
-    // Fastify names each request (requestIdFor); pino-http reads that id from the request.
-    genReqId: requestIdFor,
     serializers: {
       req: (request: { id: unknown; method: string; url: string }) => ({
         id: request.id,
@@ -75,26 +68,10 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Para
       }),
       res: (response: { statusCode: number }) => ({ statusCode: response.statusCode }),
     },
-    // A database outage fails every request alike; the pool logs it once instead.
-    customLogLevel: (_request: IncomingMessage, response: ServerResponse) =>
-      problemCodeOf(response) === ErrorCode.DatabaseUnavailable ? 'debug' : 'info',
-    // For a 5xx answer pino-http makes up an error (with a stack) naming the status; the problem
-    // filter has already logged the real failure, so the access line keeps only the status.
-    customErrorObject: (
-      _request: IncomingMessage,
-      _response: ServerResponse,
-      error: Error,
-      fields: Record<string, unknown>,
-    ) =>
-      error.message.startsWith('failed with status code') ? { ...fields, err: undefined } : fields,
-    customSuccessMessage: (request: IncomingMessage, response: ServerResponse) =>
-      `${request.method} ${response.statusCode}`,
-    customErrorMessage: (request: IncomingMessage, response: ServerResponse) =>
-      `${request.method} ${response.statusCode}`,
   };
   return {
     pinoHttp: stream === undefined ? options : [options, stream],
-    // nestjs-pino's default pattern matches nothing under Nest 12's Fastify adapter.
-    forRoutes: [{ path: '{*path}', method: RequestMethod.ALL }],
+    // Requests are logged by Fastify hooks (request-logging.ts), not by Nest's middleware.
+    forRoutes: [],
   };
 }
