@@ -56,7 +56,7 @@ class GatedPool extends pg.Pool {
 interface ClientState {
   _activeQuery?: unknown;
   _txStatus?: string | null;
-  queryQueue?: unknown[];
+  _queryQueue?: unknown[];
 }
 
 function releasedOnlyWhenClean(client: pg.PoolClient): pg.PoolClient {
@@ -65,7 +65,7 @@ function releasedOnlyWhenClean(client: pg.PoolClient): pg.PoolClient {
     const state = client as unknown as ClientState;
     const clean =
       state._activeQuery == null &&
-      (state.queryQueue?.length ?? 0) === 0 &&
+      (state._queryQueue?.length ?? 0) === 0 &&
       (state._txStatus == null || state._txStatus === 'I');
     release(error ?? (clean ? undefined : new Error('connection left inside a transaction')));
   };
