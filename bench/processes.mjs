@@ -8,19 +8,17 @@ import { fileURLToPath } from 'node:url';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 
-/** The service's start command, read from package.json's start:prod (what production runs). */
-export function startProdCommand() {
+/**
+ * The node arguments of package.json's start:prod (what production runs; the image's CMD is
+ * the same command, so it sets no variables).
+ */
+export function startProdArgs() {
   const script = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts['start:prod'];
   const words = script.split(/\s+/).filter(Boolean);
-  const env = {};
-  while (/^[A-Z_]+=/.test(words[0])) {
-    const [name, value] = words.shift().split('=');
-    env[name] = value;
-  }
   if (words[0] !== 'node') {
     throw new Error(`start:prod should run node, it runs: ${script}`);
   }
-  return { env, args: words.slice(1) };
+  return words.slice(1);
 }
 
 export function freePort() {
@@ -72,16 +70,16 @@ export async function startService({
   nodeArgs = [],
 }) {
   const port = env.PORT ?? String(await freePort());
-  const command = startProdCommand();
+  const prodArgs = startProdArgs();
   const spawnedAt = performance.now();
   const log = openSync(logFile, 'a');
   const args = [
     ...nodeArgs,
-    ...command.args.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg))),
+    ...prodArgs.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg))),
   ];
   const child = spawn(process.execPath, args, {
     cwd,
-    env: { ...command.env, ...env, PORT: port },
+    env: { ...env, PORT: port },
     stdio: ['ignore', log, log],
   });
   const base = `http://127.0.0.1:${port}`;

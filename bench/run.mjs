@@ -23,12 +23,11 @@ import {
 } from './database.mjs';
 import { load } from './load.mjs';
 import {
-  freePort,
   ROOT,
   rssMiB,
   startBaseline,
   startEmulator,
-  startProdCommand,
+  startProdArgs,
   startService,
 } from './processes.mjs';
 
@@ -244,7 +243,7 @@ async function benchSandboxBoot() {
   // Nothing configured: no variable of the vault's, as `npm start` on a fresh checkout.
   const env = { PATH: process.env.PATH, HOME: process.env.HOME ?? tempDir };
   const first = await startService({
-    env: { ...env, PORT: String(await freePort()) },
+    env,
     cwd: sandboxDir,
     logFile,
   });
@@ -252,7 +251,7 @@ async function benchSandboxBoot() {
   const boots = [];
   for (let i = 0; i < 3; i += 1) {
     const service = await startService({
-      env: { ...env, PORT: String(await freePort()) },
+      env,
       cwd: sandboxDir,
       logFile,
     });
@@ -389,14 +388,7 @@ async function environment(database) {
     packages: ['@nestjs/core', 'fastify', '@prisma/client', 'pg', 'pino', 'undici', 'autocannon']
       .map((name) => `${name} ${packageVersion(name)}`)
       .join(', '),
-    startCommand: (() => {
-      const command = startProdCommand();
-      return [
-        ...Object.entries(command.env).map(([k, v]) => `${k}=${v}`),
-        'node',
-        ...command.args,
-      ].join(' ');
-    })(),
+    startCommand: ['node', ...startProdArgs()].join(' '),
   };
 }
 

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppError, ErrorCode } from '../common/app-error.js';
-import { HTML_CONTENT_TYPE, PAGE_CONTENT_SECURITY_POLICY, prefersHtml } from '../common/html.js';
+import { prefersHtml, sendPage } from '../common/html.js';
 import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { Public } from '../common/public.decorator.js';
@@ -93,15 +93,9 @@ export class AuthController {
     const error =
       outcome.error ?? new AppError(ErrorCode.InternalError, 'The callback had no outcome.');
     if (prefersHtml(accept)) {
-      await reply
-        .status(outcome.connection !== undefined ? 200 : error.status)
-        .type(HTML_CONTENT_TYPE)
-        .header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY)
-        .send(
-          outcome.connection !== undefined
-            ? renderConnectedPage(outcome.connection)
-            : renderNotConnectedPage(error.code),
-        );
+      await (outcome.connection !== undefined
+        ? sendPage(reply, 200, renderConnectedPage(outcome.connection))
+        : sendPage(reply, error.status, renderNotConnectedPage(error.code)));
       return;
     }
     if (outcome.connection === undefined) {

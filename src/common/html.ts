@@ -1,8 +1,19 @@
-export const HTML_CONTENT_TYPE = 'text/html; charset=utf-8';
+import type { FastifyReply } from 'fastify';
+
+const HTML_CONTENT_TYPE = 'text/html; charset=utf-8';
 
 /** Pages of ours load nothing and run nothing: inline styles only. */
-export const PAGE_CONTENT_SECURITY_POLICY =
+const PAGE_CONTENT_SECURITY_POLICY =
   "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'";
+
+/** Answers with one of our pages (`html` from renderPage). */
+export function sendPage(reply: FastifyReply, status: number, html: string): FastifyReply {
+  return reply
+    .status(status)
+    .type(HTML_CONTENT_TYPE)
+    .header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY)
+    .send(html);
+}
 
 export function escapeHtml(value: string): string {
   return value.replace(/[&<>"']/g, (char) => `&#${char.charCodeAt(0)};`);

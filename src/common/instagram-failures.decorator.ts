@@ -10,3 +10,14 @@ export function ApiInstagramFailures(): MethodDecorator {
     ApiProblemResponse(504, 'Instagram did not answer in time'),
   );
 }
+
+/** Documents the problems of a route that calls Instagram with a connection's stored token. */
+export function ApiStoredTokenFailures(): MethodDecorator {
+  return applyDecorators(
+    ApiProblemResponse(
+      409,
+      'The connection is not active, or Instagram rejected its token (now invalid)',
+    ),
+    ApiInstagramFailures(),
+  );
+}

@@ -21,7 +21,7 @@ export interface FailureReporter {
 export class ProblemFilter implements ExceptionFilter {
   private readonly logger = new Logger(ProblemFilter.name);
 
-  constructor(private readonly database?: FailureReporter) {}
+  constructor(private readonly database: FailureReporter) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
@@ -33,7 +33,7 @@ export class ProblemFilter implements ExceptionFilter {
     );
     if (problem.code === ErrorCode.DatabaseUnavailable) {
       // The pool logs the outage once; a line per failed request would flood the log.
-      this.database?.reportFailure(error);
+      this.database.reportFailure(error);
     }
     if (unexpected) {
       this.logger.error({ err: error, problemCode: problem.code }, 'request failed');

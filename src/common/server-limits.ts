@@ -8,7 +8,7 @@ const HEADERS_TIMEOUT_CAP_MS = 10_000;
  */
 const CHECK_INTERVAL_CAP_MS = 1_000;
 /** Longer than the usual load balancer idle timeout (60 s), so the balancer closes first. */
-export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+const KEEP_ALIVE_TIMEOUT_MS = 65_000;
 /** The slowest answer waits on this many calls to Instagram in a row (a consent: three). */
 const INSTAGRAM_CALLS_PER_REQUEST = 4;
 
@@ -49,11 +49,16 @@ export function fastifyServerLimits(limits: ServerLimits) {
     requestTimeout: limits.requestTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     connectionTimeout: limits.idleTimeoutMs,
-    http: {
-      requestTimeout: limits.requestTimeoutMs,
-      headersTimeout: limits.headersTimeoutMs,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      connectionsCheckingInterval: limits.checkIntervalMs,
-    },
+    http: nodeServerLimits(limits),
+  };
+}
+
+/** The limits as node:http's createServer options. */
+export function nodeServerLimits(limits: ServerLimits) {
+  return {
+    requestTimeout: limits.requestTimeoutMs,
+    headersTimeout: limits.headersTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    connectionsCheckingInterval: limits.checkIntervalMs,
   };
 }

@@ -45,15 +45,17 @@ export function parseEnv(env: RawEnv, options: ParseEnvOptions = {}): AppConfig 
   const why = 'when INSTAGRAM_APP_ID is set';
   read.required('INSTAGRAM_APP_ID', '(unset it to run in sandbox mode)');
 
+  const port = read.integer('PORT', 3000, 0, 65535);
+
   return {
     http: {
-      port: read.integer('PORT', 3000, 0, 65535),
+      port,
       host: read.optional('HOST') ?? (sandbox ? '127.0.0.1' : '0.0.0.0'),
       trustProxy: parseTrustProxy(read.optional('TRUST_PROXY')),
       shutdownTimeoutMs: read.integer('SHUTDOWN_TIMEOUT_MS', 10000, 0, 600000),
       requestTimeoutMs: read.integer('HTTP_REQUEST_TIMEOUT_MS', 30000, 1000, 600000),
       maxConnections: read.integer('HTTP_MAX_CONNECTIONS', 1024, 1, 1000000),
-      metricsPort: parseMetricsPort(read),
+      metricsPort: parseMetricsPort(read, port),
     },
     database: {
       url: readDatabaseUrl(env),
@@ -344,16 +346,16 @@ function parseOrigin(value: string): string {
 }
 
 /** Unset: /metrics is served on PORT. Set: only on this port, by a listener of its own. */
-function parseMetricsPort(read: EnvReader): number | undefined {
+function parseMetricsPort(read: EnvReader, port: number): number | undefined {
   if (read.optional('METRICS_PORT') === undefined) {
     return undefined;
   }
-  const port = read.integer('METRICS_PORT', 0, 1, 65535);
-  if (port === read.integer('PORT', 3000, 0, 65535)) {
+  const metricsPort = read.integer('METRICS_PORT', 0, 1, 65535);
+  if (metricsPort === port) {
     throw new ConfigError(
       'METRICS_PORT',
       'must differ from PORT (unset it to serve /metrics on PORT)',
     );
   }
-  return port;
+  return metricsPort;
 }

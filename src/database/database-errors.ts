@@ -3,7 +3,7 @@
  * its own timeouts, SQLSTATEs), Prisma's driver adapter (kinds) or Prisma itself (P-codes).
  */
 
-/** Thrown without a query when the database is known to be down (see DatabaseGate). */
+/** Thrown without a query when the database is known to be down (the pool is shut: see DatabasePool). */
 export class DatabaseUnavailableError extends Error {
   constructor(message = 'the database is unreachable') {
     super(message);

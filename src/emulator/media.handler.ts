@@ -79,13 +79,17 @@ export function listMedia(call: GraphCall, nodeId: string): EmulatorResponse {
     return nonexistingField(unknown, 'IGMedia');
   }
   const limit = readLimit(call.query);
-  const ids = call.store.postsOf(account.userId).map((media) => media.id);
-  const start = pageStart(call.query, ids, limit);
+  const posts = call.store.postsOf(account.userId);
+  const start = pageStart(
+    call.query,
+    posts.map((media) => media.id),
+    limit,
+  );
   if (start === undefined) {
     return graphError('(#100) The cursor is not valid.', { code: 100 });
   }
-  const page = ids.slice(start, start + limit);
-  const data = page.map((id) => pick(call.store.findMedia(id) as EmulatorMedia, account, fields));
+  const page = posts.slice(start, start + limit);
+  const data = page.map((media) => pick(media, account, fields));
   const link = (cursor: Record<string, string>) =>
     graphLink(call, `${account.professionalId}/media`, {
       fields: fields.join(','),
@@ -94,13 +98,13 @@ export function listMedia(call: GraphCall, nodeId: string): EmulatorResponse {
     });
   const paging: Record<string, JsonValue> = {};
   if (page.length > 0) {
-    const before = pagingCursor(page[0]);
-    const after = pagingCursor(page[page.length - 1]);
+    const before = pagingCursor(page[0].id);
+    const after = pagingCursor(page[page.length - 1].id);
     paging.cursors = { before, after };
     if (start > 0) {
       paging.previous = link({ before });
     }
-    if (start + limit < ids.length) {
+    if (start + limit < posts.length) {
       paging.next = link({ after });
     }
   }
@@ -109,40 +113,35 @@ export function listMedia(call: GraphCall, nodeId: string): EmulatorResponse {
 
 /** GET /{media-id}: one media object (a carousel's item too) of the token's account. */
 export function readMediaObject(call: GraphCall, mediaId: string): EmulatorResponse {
-  const reader = authorize(call);
-  if ('response' in reader) {
-    return reader.response;
+  const owned = authorizeOwnMedia(call, mediaId);
+  if ('response' in owned) {
+    return owned.response;
   }
-  const media = call.store.findMedia(mediaId);
-  if (media === undefined || media.ownerUserId !== reader.account.userId) {
-    return noSuchObject(mediaId);
-  }
+  const { media, account } = owned;
   const fields = askedFields(call.query);
-  const allowed = media.parentId === undefined ? MEDIA_FIELDS : pickKeys(CHILD_FIELDS);
-  const unknown = fields.find((field) => !Object.hasOwn(allowed, field));
+  const known = (field: string) =>
+    media.parentId === undefined ? Object.hasOwn(MEDIA_FIELDS, field) : CHILD_FIELDS.has(field);
+  const unknown = fields.find((field) => !known(field));
   if (unknown !== undefined) {
     return nonexistingField(unknown, media.parentId === undefined ? 'IGMedia' : 'IGMediaChild');
   }
-  return graphJson(pick(media, reader.account, fields));
+  return graphJson(pick(media, account, fields));
 }
 
 /** GET /{media-id}/children: a carousel's items (none for other media). */
 export function listChildren(call: GraphCall, mediaId: string): EmulatorResponse {
-  const reader = authorize(call);
-  if ('response' in reader) {
-    return reader.response;
+  const owned = authorizeOwnMedia(call, mediaId);
+  if ('response' in owned) {
+    return owned.response;
   }
-  const media = call.store.findMedia(mediaId);
-  if (media === undefined || media.ownerUserId !== reader.account.userId) {
-    return noSuchObject(mediaId);
-  }
+  const { media, account } = owned;
   const fields = askedFields(call.query);
   const unknown = fields.find((field) => !CHILD_FIELDS.has(field));
   if (unknown !== undefined) {
     return nonexistingField(unknown, 'IGMediaChild');
   }
   const children = (media.childIds ?? []).map((id) => call.store.findMedia(id) as EmulatorMedia);
-  const data = children.map((child) => pick(child, reader.account, fields));
+  const data = children.map((child) => pick(child, account, fields));
   if (children.length === 0) {
     return graphJson({ data });
   }
@@ -245,16 +244,28 @@ function authorize(
   return { record: check.record, account };
 }
 
+/** The token's account and one media object of its own; Instagram answers any other id as unknown. */
+function authorizeOwnMedia(
+  call: GraphCall,
+  mediaId: string,
+): { media: EmulatorMedia; account: EmulatorAccount } | { response: EmulatorResponse } {
+  const reader = authorize(call);
+  if ('response' in reader) {
+    return reader;
+  }
+  const media = call.store.findMedia(mediaId);
+  if (media === undefined || media.ownerUserId !== reader.account.userId) {
+    return { response: noSuchObject(mediaId) };
+  }
+  return { media, account: reader.account };
+}
+
 function pick(
   media: EmulatorMedia,
   owner: EmulatorAccount,
   fields: string[],
 ): Record<string, JsonValue | undefined> {
   return Object.fromEntries(fields.map((field) => [field, MEDIA_FIELDS[field](media, owner)]));
-}
-
-function pickKeys(keys: Set<string>): Record<string, MediaField> {
-  return Object.fromEntries([...keys].map((key) => [key, MEDIA_FIELDS[key]]));
 }
 
 /** Where a page starts: after the `after` cursor, or `limit` before the `before` one. */

@@ -10,7 +10,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { ApiIgUserIdParam, IgUserIdPipe } from '../common/ig-user-id.pipe.js';
-import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
+import { ApiStoredTokenFailures } from '../common/instagram-failures.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
 import { GraphProxyService } from './graph-proxy.service.js';
 import { renderProxiedAnswer } from './proxied-answer.js';
@@ -72,11 +72,7 @@ export class GraphController {
   )
   @ApiProblemResponse(403, 'The path is not one GRAPH_PROXY_PATHS allows (graph_path_not_allowed)')
   @ApiProblemResponse(404, 'No connection for this id')
-  @ApiProblemResponse(
-    409,
-    'The connection is not active, or Instagram rejected its token (now invalid)',
-  )
-  @ApiInstagramFailures()
+  @ApiStoredTokenFailures()
   async readGraph(
     @Param('igUserId', IgUserIdPipe) igUserId: string,
     @Req() request: FastifyRequest,

@@ -2,7 +2,7 @@ import { Controller, Get, Param, Query } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { ApiIgUserIdParam, IgUserIdPipe } from '../common/ig-user-id.pipe.js';
-import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
+import { ApiStoredTokenFailures } from '../common/instagram-failures.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
 import { ListMediaQuery } from './dto/list-media.query.js';
 import { MediaDetailDto, MediaPageDto } from './dto/media.dto.js';
@@ -26,11 +26,7 @@ export class MediaController {
   @ApiOkResponse({ description: 'A page of posts', type: MediaPageDto })
   @ApiProblemResponse(400, 'limit or cursor is not valid (a cursor of another account, say)')
   @ApiProblemResponse(404, 'No connection for this id')
-  @ApiProblemResponse(
-    409,
-    'The connection is not active, or Instagram rejected its token (now invalid)',
-  )
-  @ApiInstagramFailures()
+  @ApiStoredTokenFailures()
   async listMedia(
     @Param('igUserId', IgUserIdPipe) igUserId: string,
     @Query() query: ListMediaQuery,
@@ -51,11 +47,7 @@ export class MediaController {
   @ApiOkResponse({ description: 'The post', type: MediaDetailDto })
   @ApiProblemResponse(400, 'mediaId is not a string of digits')
   @ApiProblemResponse(404, 'No connection for this id, or no such media on the account')
-  @ApiProblemResponse(
-    409,
-    'The connection is not active, or Instagram rejected its token (now invalid)',
-  )
-  @ApiInstagramFailures()
+  @ApiStoredTokenFailures()
   async getMedia(
     @Param('igUserId', IgUserIdPipe) igUserId: string,
     @Param('mediaId', MediaIdPipe) mediaId: string,

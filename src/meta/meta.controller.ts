@@ -12,7 +12,7 @@ import {
 import type { FastifyReply } from 'fastify';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { AppError, ErrorCode } from '../common/app-error.js';
-import { HTML_CONTENT_TYPE, PAGE_CONTENT_SECURITY_POLICY, prefersHtml } from '../common/html.js';
+import { prefersHtml, sendPage } from '../common/html.js';
 import { Public } from '../common/public.decorator.js';
 import { PublicRateLimit } from '../common/public-rate-limit.decorator.js';
 import {
@@ -101,25 +101,19 @@ export class MetaController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const html = prefersHtml(accept);
-    const page = (status: number, body: string) =>
-      reply
-        .status(status)
-        .type(HTML_CONTENT_TYPE)
-        .header('content-security-policy', PAGE_CONTENT_SECURITY_POLICY)
-        .send(body);
     let found: DeletionStatus;
     try {
       found = await this.meta.deletionStatus(confirmationCode);
     } catch (error) {
       if (html && error instanceof AppError && error.code === ErrorCode.DeletionRequestNotFound) {
-        await page(404, renderUnknownDeletionPage());
+        await sendPage(reply, 404, renderUnknownDeletionPage());
         return;
       }
       throw error;
     }
     if (found.kind === 'pruned') {
       if (html) {
-        await page(410, renderPrunedDeletionPage(found));
+        await sendPage(reply, 410, renderPrunedDeletionPage(found));
         return;
       }
       throw new AppError(
@@ -135,7 +129,7 @@ export class MetaController {
       completedAt: record.completedAt?.toISOString() ?? null,
     };
     if (html) {
-      await page(200, renderDataDeletionPage(status));
+      await sendPage(reply, 200, renderDataDeletionPage(status));
       return;
     }
     await reply.send(status);

@@ -9,7 +9,7 @@ import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import { mapError } from '../common/error-mapping.js';
 import { PROBLEM_CONTENT_TYPE } from '../common/problem.js';
-import { serverLimits } from '../common/server-limits.js';
+import { nodeServerLimits, serverLimits } from '../common/server-limits.js';
 import type { AppConfig } from '../config/app-config.js';
 import { MetricsService } from './metrics.service.js';
 
@@ -28,18 +28,10 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    const { host, metricsPort } = this.config.get('http', { infer: true });
-    const limits = serverLimits({
-      http: this.config.get('http', { infer: true }),
-      instagram: this.config.get('instagram', { infer: true }),
-    });
+    const http = this.config.get('http', { infer: true });
+    const limits = serverLimits({ http, instagram: this.config.get('instagram', { infer: true }) });
     const server = createServer(
-      {
-        requestTimeout: limits.requestTimeoutMs,
-        headersTimeout: limits.headersTimeoutMs,
-        keepAliveTimeout: limits.keepAliveTimeoutMs,
-        connectionsCheckingInterval: limits.checkIntervalMs,
-      },
+      nodeServerLimits(limits),
       (request, response) => void this.serve(request, response),
     );
     // Without a listener Node never closes a client that went silent (the timeouts act on data).
@@ -47,13 +39,13 @@ export class MetricsServer implements OnApplicationBootstrap, OnApplicationShutd
     server.maxConnections = limits.maxConnections;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
-      server.listen(metricsPort, host, () => {
+      server.listen(http.metricsPort, http.host, () => {
         server.off('error', reject);
         resolve();
       });
     });
     this.server = server;
-    this.logger.log(`/metrics served on ${host}:${metricsPort}`);
+    this.logger.log(`/metrics served on ${http.host}:${http.metricsPort}`);
   }
 
   async onApplicationShutdown(): Promise<void> {

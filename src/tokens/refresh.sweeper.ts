@@ -107,9 +107,6 @@ export class RefreshSweeper
    * this replica left. Answers how many it took back (0 also while the database is away).
    */
   private async claimReplica(): Promise<number> {
-    if (this.replica.held && this.tookBack) {
-      return 0;
-    }
     if (!(await this.replica.acquire()) || this.tookBack) {
       return 0;
     }

@@ -1,7 +1,7 @@
 import { Controller, Get, Param } from '@nestjs/common';
 import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiIgUserIdParam, IgUserIdPipe } from '../common/ig-user-id.pipe.js';
-import { ApiInstagramFailures } from '../common/instagram-failures.decorator.js';
+import { ApiStoredTokenFailures } from '../common/instagram-failures.decorator.js';
 import { ApiProblemResponse } from '../common/api-problem.decorator.js';
 import { RequireScope } from '../common/require-scope.decorator.js';
 import { InstagramUserDto } from './dto/instagram-user.dto.js';
@@ -23,11 +23,7 @@ export class UsersController {
   @ApiIgUserIdParam()
   @ApiOkResponse({ description: 'The user node', type: InstagramUserDto })
   @ApiProblemResponse(404, 'No connection for this id')
-  @ApiProblemResponse(
-    409,
-    'The connection is not active, or Instagram rejected its token (now invalid)',
-  )
-  @ApiInstagramFailures()
+  @ApiStoredTokenFailures()
   async getInstagramUser(
     @Param('igUserId', IgUserIdPipe) igUserId: string,
   ): Promise<InstagramUserDto> {
