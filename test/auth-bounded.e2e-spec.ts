@@ -1,5 +1,5 @@
 import { connectionRow } from './support/connections.js';
-import { callbackPath, consent } from './support/oauth.js';
+import { callbackPath, consent, startFlow } from './support/oauth.js';
 import { API_KEY, bearer, useTestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
 
@@ -13,12 +13,8 @@ describe('a consent with slow Instagram calls answers within INSTAGRAM_TIMEOUT_M
   const test = useTestApp({ INSTAGRAM_TIMEOUT_MS: String(TIMEOUT_MS) });
 
   async function consentedCallback(): Promise<string> {
-    const started = await test.http
-      .post('/auth/instagram/authorization-urls')
-      .set(bearer(API_KEY.tokensWrite))
-      .send({ ownerId: 'slow-consent' })
-      .expect(201);
-    return callbackPath(await consent(started.body.url as string));
+    const started = await startFlow(test, { ownerId: 'slow-consent' });
+    return callbackPath(await consent(started.url));
   }
 
   const slowEverything = () => {

@@ -1,10 +1,8 @@
-import { randomBytes, randomInt } from 'node:crypto';
 import { Transactions } from '../src/database/transactions.js';
 import { ConnectionStatus, TokenKind } from '../src/tokens/connection.record.js';
 import { ConnectionReadsRepository } from '../src/tokens/connection-reads.repository.js';
 import { ConnectionsRepository } from '../src/tokens/connections.repository.js';
-import { RefreshPolicy } from '../src/tokens/refresh-policy.js';
-import { TokenSealer } from '../src/tokens/token-sealer.js';
+import { storeConnection } from './support/connections.js';
 import { useTestApp } from './support/test-app.js';
 
 /**
@@ -14,20 +12,11 @@ import { useTestApp } from './support/test-app.js';
 describe('the hand-written connection reads', () => {
   const test = useTestApp();
 
-  async function storeConnection(kind: TokenKind): Promise<string> {
-    const igUserId = `17841${randomInt(100_000_000, 999_999_999)}${randomInt(1000, 9999)}`;
-    const lifetimeSeconds = kind === TokenKind.long_lived ? 60 * 24 * 3600 : 3600;
-    const token = test.app
-      .get(TokenSealer)
-      .seal(igUserId, `IGAA${randomBytes(24).toString('hex')}`, kind, lifetimeSeconds);
-    await test.app.get(ConnectionsRepository).upsertConsented({
-      igUserId,
-      ownerId: 'owner-1',
-      scopes: ['instagram_business_basic', 'instagram_business_manage_messages'],
-      token: test.app.get(RefreshPolicy).schedule(token),
-    });
-    return igUserId;
-  }
+  /** The owner and scopes every connection here is consented with. */
+  const CONSENT = {
+    ownerId: 'owner-1',
+    scopes: ['instagram_business_basic', 'instagram_business_manage_messages'],
+  };
 
   async function expectSameReads(igUserId: string): Promise<void> {
     const prisma = test.app.get(ConnectionsRepository);
@@ -49,13 +38,13 @@ describe('the hand-written connection reads', () => {
   }
 
   it('read a fresh consent, short- or long-lived, as Prisma does', async () => {
-    await expectSameReads(await storeConnection(TokenKind.short_lived));
-    await expectSameReads(await storeConnection(TokenKind.long_lived));
+    await expectSameReads(await storeConnection(test, TokenKind.short_lived, CONSENT));
+    await expectSameReads(await storeConnection(test, TokenKind.long_lived, CONSENT));
   });
 
   it('read learned ids, a recorded failure and a revoked connection without token as Prisma does', async () => {
     const connections = test.app.get(ConnectionsRepository);
-    const learned = await storeConnection(TokenKind.long_lived);
+    const learned = await storeConnection(test, TokenKind.long_lived, CONSENT);
     await connections.updateProfile(learned, {
       username: 'someone',
       appScopedId: '27640875392278833',
@@ -63,7 +52,7 @@ describe('the hand-written connection reads', () => {
     });
     await expectSameReads(learned);
 
-    const rejected = await storeConnection(TokenKind.long_lived);
+    const rejected = await storeConnection(test, TokenKind.long_lived, CONSENT);
     const stored = await connections.find(rejected);
     await connections.markUnusable(
       rejected,
@@ -73,7 +62,7 @@ describe('the hand-written connection reads', () => {
     );
     await expectSameReads(rejected);
 
-    const revoked = await storeConnection(TokenKind.long_lived);
+    const revoked = await storeConnection(test, TokenKind.long_lived, CONSENT);
     await test.app
       .get(Transactions)
       .run((tx) => connections.revokeAccount(revoked, new Date(Date.now() + 1000), tx));

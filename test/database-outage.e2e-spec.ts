@@ -1,6 +1,6 @@
 import { connectionRow, makeDue } from './support/connections.js';
 import { PrismaService } from '../src/database/prisma.service.js';
-import { connectAccount, countStates } from './support/oauth.js';
+import { connectAccount, countStates, startFlow } from './support/oauth.js';
 import { startOwnPostgres, type OwnPostgres } from './support/own-postgres.js';
 import { API_KEY, bearer, startTestApp, type TestApp } from './support/test-app.js';
 import { waitFor } from './support/wait.js';
@@ -116,11 +116,7 @@ describe('PostgreSQL trouble', () => {
 
     const before = await countStates(test);
     for (let i = 0; i < 3; i++) {
-      await test.http
-        .post('/auth/instagram/authorization-urls')
-        .set(bearer(API_KEY.tokensWrite))
-        .send({})
-        .expect(201);
+      await startFlow(test);
     }
     // Seen from another session: committed, not stuck in a transaction nobody will end.
     expect(await countStates(test)).toBe(before + 3);

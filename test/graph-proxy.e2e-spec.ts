@@ -2,31 +2,19 @@ import type { Response } from 'supertest';
 import { expectNoTokenNorInstagram, expectProblem } from './support/assertions.js';
 import { connectionRow } from './support/connections.js';
 import { storedHolds } from './support/holds.js';
-import { followGraphPages, readGraph } from './support/media.js';
+import { connectWithPosts, followGraphPages, readGraph } from './support/media.js';
 import { rawRequest } from './support/net.js';
-import { connectAccount } from './support/oauth.js';
 import {
   API_KEY,
   bearer,
+  callsTo,
   listenOnLoopback,
   startTestApp,
   type TestApp,
+  useAppsPerTest,
   useTestApp,
 } from './support/test-app.js';
 import { revealToken } from './support/vault-api.js';
-
-const callsTo = (test: TestApp, operation: string) =>
-  test.emulator.calls.filter((call) => call.operation === operation);
-
-async function connectWithPosts(
-  test: TestApp,
-  options: Parameters<TestApp['emulator']['createAccount']>[0] = {},
-): Promise<string> {
-  const account = test.emulator.createAccount(options);
-  const { igUserId } = await connectAccount(test, { username: account.username });
-  test.emulator.resetCalls();
-  return igUserId;
-}
 
 /** The media ids of a Graph page, read from its text (some are bare numbers above 2^53). */
 function idsIn(page: Response): string[] {
@@ -43,7 +31,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it('follows paging.next to the end and paging.previous back, every page free of tokens and of Instagram', async () => {
-    const igUserId = await connectWithPosts(test, { posts: 8 });
+    const { igUserId } = await connectWithPosts(test, { posts: 8 });
 
     const first = await readGraph(test, igUserId, 'me/media?fields=id,caption&limit=3');
     const forward = await followGraphPages(test, first);
@@ -68,7 +56,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it("answers Instagram's JSON byte for byte but for its links: escapes, key order, ids sent as numbers", async () => {
-    const igUserId = await connectWithPosts(test, { posts: 4 });
+    const { igUserId } = await connectWithPosts(test, { posts: 4 });
     const token = await revealToken(test, igUserId);
     const query = 'fields=id,caption,media_url,timestamp&limit=3';
     const direct = await (
@@ -87,7 +75,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it("reads a carousel's children and a media object, ids exact to the digit", async () => {
-    const igUserId = await connectWithPosts(test, {
+    const { igUserId } = await connectWithPosts(test, {
       posts: [{ mediaType: 'CAROUSEL_ALBUM', children: ['IMAGE', 'VIDEO', 'IMAGE', 'IMAGE'] }],
     });
     const [carousel] = test.emulator.postsOf(igUserId);
@@ -108,7 +96,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it("rewrites insights' since/until links both ways, and follows them", async () => {
-    const igUserId = await connectWithPosts(test);
+    const { igUserId } = await connectWithPosts(test);
 
     const page = await readGraph(test, igUserId, 'me/insights?metric=reach&period=day').expect(200);
     const [, earlier] = await followGraphPages(test, page, 'previous').then((pages) =>
@@ -135,7 +123,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
     ['a method override', 'me/media?method=delete'],
     ['errors as 200', 'me?suppress_http_code=1'],
   ])('refuses %s in the query with 400, calling nothing', async (_name, path) => {
-    const igUserId = await connectWithPosts(test);
+    const { igUserId } = await connectWithPosts(test);
 
     const response = await readGraph(test, igUserId, path);
 
@@ -145,7 +133,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it('refuses every path outside the allow-list with 403 graph_path_not_allowed, as an attacker sends it', async () => {
-    const igUserId = await connectWithPosts(test);
+    const { igUserId } = await connectWithPosts(test);
     const attacks = [
       'me/../refresh_access_token',
       'me/media/../../access_token',
@@ -197,7 +185,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
     ['PATCH', '{}'],
     ['DELETE', undefined],
   ])('answers %s with 405 and Allow, calling nothing', async (method, body) => {
-    const igUserId = await connectWithPosts(test);
+    const { igUserId } = await connectWithPosts(test);
 
     const response = await rawRequest(
       base,
@@ -216,7 +204,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it('marks the connection when Instagram rejects the token (190) on a proxied read, then stops calling', async () => {
-    const igUserId = await connectWithPosts(test);
+    const { igUserId } = await connectWithPosts(test);
     test.emulator.revokeAccount(igUserId);
 
     const rejected = await readGraph(test, igUserId, 'me/media');
@@ -228,7 +216,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it("passes Instagram's refusal of the caller's query on as 400 instagram_rejected, the connection untouched", async () => {
-    const igUserId = await connectWithPosts(test);
+    const { igUserId } = await connectWithPosts(test);
 
     const response = await readGraph(test, igUserId, 'me/media?fields=id,email');
 
@@ -238,7 +226,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it('shares one call among concurrent identical reads; another query is another call', async () => {
-    const igUserId = await connectWithPosts(test);
+    const { igUserId } = await connectWithPosts(test);
     test.emulator.injectFault({ operation: 'media', kind: 'delay', ms: 500 });
 
     const [same, other] = await Promise.all([
@@ -253,7 +241,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it('checks the scope: no key 401, users.read or tokens.reveal alone 403, a * key reads', async () => {
-    const igUserId = await connectWithPosts(test);
+    const { igUserId } = await connectWithPosts(test);
 
     expectProblem(await test.http.get(`/graph/${igUserId}/me`), 401, 'unauthorized');
     expectProblem(await readGraph(test, igUserId, 'me', API_KEY.usersRead), 403, 'forbidden');
@@ -264,7 +252,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it('labels metrics by path pattern, never by a raw path or id', async () => {
-    const igUserId = await connectWithPosts(test, { posts: [{ mediaType: 'CAROUSEL_ALBUM' }] });
+    const { igUserId } = await connectWithPosts(test, { posts: [{ mediaType: 'CAROUSEL_ALBUM' }] });
     const [carousel] = test.emulator.postsOf(igUserId);
     await readGraph(test, igUserId, `${carousel.id}/children`).expect(200);
     await readGraph(test, igUserId, 'me/media?limit=1').expect(200);
@@ -283,7 +271,7 @@ describe('GET /graph/:igUserId/* (the Graph read proxy)', () => {
   });
 
   it('writes no token into the log, whatever was read, refused or rejected', async () => {
-    const igUserId = await connectWithPosts(test, { posts: 6 });
+    const { igUserId } = await connectWithPosts(test, { posts: 6 });
     const [carousel] = test.emulator.postsOf(igUserId);
     const token = await revealToken(test, igUserId);
     test.logs.length = 0;
@@ -326,7 +314,7 @@ describe('the Graph read proxy as an operator sets it up', () => {
   });
 
   it('forwards only the paths GRAPH_PROXY_PATHS lists', async () => {
-    const igUserId = await connectWithPosts(test, { posts: 1 });
+    const { igUserId } = await connectWithPosts(test, { posts: 1 });
     const [post] = test.emulator.postsOf(igUserId);
 
     const refused = await readGraph(test, igUserId, `${post.id}`);
@@ -338,7 +326,7 @@ describe('the Graph read proxy as an operator sets it up', () => {
   });
 
   it('reads under the configured version and still pages through me', async () => {
-    const igUserId = await connectWithPosts(test, { posts: 5 });
+    const { igUserId } = await connectWithPosts(test, { posts: 5 });
 
     const pages = await followGraphPages(test, await readGraph(test, igUserId, 'me/media?limit=2'));
 
@@ -358,7 +346,7 @@ describe('the Graph read proxy under USERS_CACHE_TTL_MS', () => {
   });
 
   it("reuses an answer for each caller with links on the origin that caller used, never another's", async () => {
-    const igUserId = await connectWithPosts(test, { posts: 4 });
+    const { igUserId } = await connectWithPosts(test, { posts: 4 });
     const read = (host: string) =>
       test.http
         .get(`/graph/${igUserId}/me/media?limit=2`)
@@ -379,19 +367,12 @@ describe('the Graph read proxy under USERS_CACHE_TTL_MS', () => {
 });
 
 describe('the Graph read proxy when Instagram throttles', () => {
-  let test: TestApp;
-
-  beforeEach(async () => {
-    test = await startTestApp();
-  });
-
-  afterEach(async () => {
-    await test.close();
-  });
+  const { start } = useAppsPerTest();
 
   it('holds the whole app after code 4 on a proxied read: no call leaves for any route or account', async () => {
-    const igUserId = await connectWithPosts(test);
-    const other = await connectWithPosts(test);
+    const test = await start();
+    const { igUserId } = await connectWithPosts(test);
+    const { igUserId: other } = await connectWithPosts(test);
     test.emulator.injectFault({
       operation: 'media',
       kind: 'rate_limited',
@@ -415,8 +396,9 @@ describe('the Graph read proxy when Instagram throttles', () => {
   });
 
   it('holds only the account after code 17, for the time Instagram gives', async () => {
-    const igUserId = await connectWithPosts(test);
-    const other = await connectWithPosts(test);
+    const test = await start();
+    const { igUserId } = await connectWithPosts(test);
+    const { igUserId: other } = await connectWithPosts(test);
     test.emulator.injectFault({
       operation: 'me',
       kind: 'rate_limited',

@@ -3,7 +3,14 @@ import { expectProblem } from './support/assertions.js';
 import { allConnectionIds, connectionRow } from './support/connections.js';
 import { signedRequestFor } from './support/meta.js';
 import { callbackPath, consent, countStates, startFlow } from './support/oauth.js';
-import { API_KEY, bearer, REDIRECT_URI, RETURN_ORIGIN, useTestApp } from './support/test-app.js';
+import {
+  API_KEY,
+  bearer,
+  callsTo,
+  REDIRECT_URI,
+  RETURN_ORIGIN,
+  useTestApp,
+} from './support/test-app.js';
 
 /** NUL and ten other control characters: C0, DEL and C1. */
 const CONTROL_CHARACTERS = [
@@ -39,7 +46,7 @@ describe('hostile input', () => {
   }
 
   function exchanges(): number {
-    return test.emulator.calls.filter((call) => call.operation === 'exchange_code').length;
+    return callsTo(test, 'exchange_code').length;
   }
 
   describe('control characters in every text field', () => {

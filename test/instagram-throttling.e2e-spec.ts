@@ -1,5 +1,4 @@
 import type { Response } from 'supertest';
-import type { EmulatorOperation } from '../src/emulator/instagram-emulator.js';
 import { expectProblem } from './support/assertions.js';
 import {
   allConnectionIds,
@@ -8,19 +7,15 @@ import {
   passNextRefresh,
 } from './support/connections.js';
 import { storedHolds } from './support/holds.js';
-import { callbackPath, connectAccount, consent } from './support/oauth.js';
+import { callbackPath, connectAccount, consent, startFlow } from './support/oauth.js';
 import { sweep } from './support/refresh.js';
-import { API_KEY, bearer, type TestApp, useAppsPerTest } from './support/test-app.js';
+import { API_KEY, bearer, callsTo, type TestApp, useAppsPerTest } from './support/test-app.js';
 
 function expectRateLimited(response: Response, seconds: { min: number; max: number }): void {
   expectProblem(response, 429, 'instagram_rate_limited');
   const retryAfter = Number(response.headers['retry-after']);
   expect(retryAfter).toBeGreaterThanOrEqual(seconds.min);
   expect(retryAfter).toBeLessThanOrEqual(seconds.max);
-}
-
-function callsTo(test: TestApp, operation: EmulatorOperation): number {
-  return test.emulator.calls.filter((call) => call.operation === operation).length;
 }
 
 const readUser = (test: TestApp, igUserId: string) =>
@@ -37,12 +32,12 @@ describe("Instagram's rate limits are obeyed", () => {
     test.emulator.injectFault({ operation: 'me', kind: 'rate_limited', code: 4 });
 
     expectRateLimited(await readUser(test, first.igUserId), { min: 59, max: 60 });
-    expect(callsTo(test, 'me')).toBe(1);
+    expect(callsTo(test, 'me').length).toBe(1);
 
     for (const igUserId of [first.igUserId, second.igUserId, first.igUserId]) {
       expectRateLimited(await readUser(test, igUserId), { min: 1, max: 60 });
     }
-    expect(callsTo(test, 'me')).toBe(1);
+    expect(callsTo(test, 'me').length).toBe(1);
   });
 
   it("holds for Instagram's Retry-After on an HTTP 429, however long", async () => {
@@ -59,7 +54,7 @@ describe("Instagram's rate limits are obeyed", () => {
 
     expectRateLimited(await readUser(test, igUserId), { min: 419, max: 420 });
     expectRateLimited(await readUser(test, igUserId), { min: 410, max: 420 });
-    expect(callsTo(test, 'me')).toBe(1);
+    expect(callsTo(test, 'me').length).toBe(1);
   });
 
   it.each([17, 32, 613, 80002])(
@@ -73,10 +68,10 @@ describe("Instagram's rate limits are obeyed", () => {
 
       expectRateLimited(await readUser(test, throttled.igUserId), { min: 1799, max: 1800 });
       expectRateLimited(await readUser(test, throttled.igUserId), { min: 1790, max: 1800 });
-      expect(callsTo(test, 'me')).toBe(1);
+      expect(callsTo(test, 'me').length).toBe(1);
 
       expect((await readUser(test, other.igUserId)).status).toBe(200);
-      expect(callsTo(test, 'me')).toBe(2);
+      expect(callsTo(test, 'me').length).toBe(2);
     },
   );
 
@@ -88,7 +83,7 @@ describe("Instagram's rate limits are obeyed", () => {
     test.emulator.resetCalls();
 
     expectRateLimited(await readUser(test, spent.igUserId), { min: 590, max: 600 });
-    expect(callsTo(test, 'me')).toBe(0);
+    expect(callsTo(test, 'me').length).toBe(0);
   });
 
   it('shares a hold between replicas through the database', async () => {
@@ -104,7 +99,7 @@ describe("Instagram's rate limits are obeyed", () => {
     first.emulator.resetCalls();
 
     expectRateLimited(await readUser(second, igUserId), { min: 50, max: 60 });
-    expect(callsTo(first, 'me')).toBe(0);
+    expect(callsTo(first, 'me').length).toBe(0);
     const [hold] = await storedHolds(first);
     expect(hold.scope).toBe('app');
     expect(hold.reason).not.toMatch(/IGAA|access_token/);
@@ -113,21 +108,17 @@ describe("Instagram's rate limits are obeyed", () => {
   it('answers the code exchange 429 while the app is held, without sending the code', async () => {
     const test = await start();
     const flow = async () => {
-      const started = await test.http
-        .post('/auth/instagram/authorization-urls')
-        .set(bearer(API_KEY.tokensWrite))
-        .send({})
-        .expect(201);
-      return consent(started.body.url as string);
+      const started = await startFlow(test);
+      return consent(started.url);
     };
     const first = await flow();
     test.emulator.injectFault({ operation: 'exchange_code', kind: 'rate_limited', status: 429 });
     expectRateLimited(await test.http.get(callbackPath(first)), { min: 59, max: 60 });
-    expect(callsTo(test, 'exchange_code')).toBe(1);
+    expect(callsTo(test, 'exchange_code').length).toBe(1);
 
     const second = await flow();
     expectRateLimited(await test.http.get(callbackPath(second)), { min: 1, max: 60 });
-    expect(callsTo(test, 'exchange_code')).toBe(1);
+    expect(callsTo(test, 'exchange_code').length).toBe(1);
     expect(await allConnectionIds(test)).toEqual([]);
   });
 
@@ -143,7 +134,7 @@ describe("Instagram's rate limits are obeyed", () => {
     const report = await sweep(test);
 
     expect(report).toMatchObject({ refreshed: 0, failed: 1 });
-    expect(callsTo(test, 'refresh')).toBe(1);
+    expect(callsTo(test, 'refresh').length).toBe(1);
     const rows = await Promise.all(ids.map(async (id) => (await connectionRow(test, id))!));
     const throttled = rows.find((row) => row.refresh_attempts === 1)!;
     const untouched = rows.find((row) => row.refresh_attempts === 0)!;
@@ -155,7 +146,7 @@ describe("Instagram's rate limits are obeyed", () => {
       await passNextRefresh(test, igUserId);
     }
     expect(await sweep(test)).toMatchObject({ refreshed: 0, failed: 0 });
-    expect(callsTo(test, 'refresh')).toBe(1);
+    expect(callsTo(test, 'refresh').length).toBe(1);
   });
 
   it("moves a held account's refresh to the end of its hold, calling nothing, and refreshes the others", async () => {
@@ -171,7 +162,7 @@ describe("Instagram's rate limits are obeyed", () => {
     });
 
     expect(await sweep(test)).toMatchObject({ refreshed: 1, failed: 1 });
-    expect(callsTo(test, 'refresh')).toBe(2);
+    expect(callsTo(test, 'refresh').length).toBe(2);
     const rows = await Promise.all(ids.map(async (id) => (await connectionRow(test, id))!));
     const held = rows.find((row) => row.refresh_attempts === 1)!;
     const sweptAt = Date.now();
@@ -180,7 +171,7 @@ describe("Instagram's rate limits are obeyed", () => {
     // Made due again inside the hold: moved to the hold's end again, and not sent.
     await passNextRefresh(test, held.ig_user_id);
     expect(await sweep(test)).toMatchObject({ refreshed: 0, failed: 1 });
-    expect(callsTo(test, 'refresh')).toBe(2);
+    expect(callsTo(test, 'refresh').length).toBe(2);
     const again = (await connectionRow(test, held.ig_user_id))!;
     expect(again.next_refresh_at!.getTime() - Date.now()).toBeGreaterThanOrEqual(29 * 60 * 1000);
   });

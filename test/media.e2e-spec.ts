@@ -1,8 +1,20 @@
 import { expectNoTokenNorInstagram, expectProblem, ISO_DATE } from './support/assertions.js';
 import { connectionRow } from './support/connections.js';
-import { type MediaPage, readAllMediaPages, readMediaPage } from './support/media.js';
+import {
+  connectWithPosts,
+  type MediaPage,
+  readAllMediaPages,
+  readMediaPage,
+} from './support/media.js';
 import { connectAccount } from './support/oauth.js';
-import { API_KEY, bearer, startTestApp, type TestApp, useTestApp } from './support/test-app.js';
+import {
+  API_KEY,
+  bearer,
+  callsTo,
+  startTestApp,
+  type TestApp,
+  useTestApp,
+} from './support/test-app.js';
 import { revealToken } from './support/vault-api.js';
 
 const MEDIA_KEYS = [
@@ -18,19 +30,6 @@ const MEDIA_KEYS = [
   'likeCount',
   'commentsCount',
 ].sort();
-
-const callsTo = (test: TestApp, operation: string) =>
-  test.emulator.calls.filter((call) => call.operation === operation);
-
-async function connectWithPosts(
-  test: TestApp,
-  posts: Parameters<TestApp['emulator']['createAccount']>[0] = {},
-): Promise<{ igUserId: string; username: string }> {
-  const account = test.emulator.createAccount(posts);
-  const { igUserId } = await connectAccount(test, { username: account.username });
-  test.emulator.resetCalls();
-  return { igUserId, username: account.username };
-}
 
 describe('GET /users/:igUserId/media', () => {
   const test = useTestApp();
@@ -377,9 +376,7 @@ describe('media with USERS_CACHE_TTL_MS and fewer INSTAGRAM_MEDIA_FIELDS', () =>
   });
 
   it('reuses a page for that long, but never once the person consented anew', async () => {
-    const account = test.emulator.createAccount({ posts: 4 });
-    const { igUserId } = await connectAccount(test, { username: account.username });
-    test.emulator.resetCalls();
+    const { igUserId, username } = await connectWithPosts(test, { posts: 4 });
 
     const first = await readMediaPage(test, igUserId, { limit: 2 }).expect(200);
     const again = await readMediaPage(test, igUserId, { limit: 2 }).expect(200);
@@ -388,7 +385,7 @@ describe('media with USERS_CACHE_TTL_MS and fewer INSTAGRAM_MEDIA_FIELDS', () =>
     expect(otherPage.body.items).toHaveLength(3);
     expect(callsTo(test, 'media')).toHaveLength(2);
 
-    await connectAccount(test, { username: account.username });
+    await connectAccount(test, { username });
     test.emulator.resetCalls();
     await readMediaPage(test, igUserId, { limit: 2 }).expect(200);
     expect(callsTo(test, 'media')).toHaveLength(1);

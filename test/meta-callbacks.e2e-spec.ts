@@ -6,6 +6,7 @@ import { connectionRow, countConnections, revealAudit } from './support/connecti
 import {
   countDeletionRequests,
   signedRequestFor,
+  signedRequestIssuedAgo,
   signEncoded,
   signRequest,
 } from './support/meta.js';
@@ -277,13 +278,12 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
     );
 
     it('gives each request its own confirmation code', async () => {
-      const signedAt = (issuedAt: number) =>
-        signRequest(
-          { algorithm: 'HMAC-SHA256', issued_at: issuedAt, user_id: UNKNOWN_USER_ID },
-          test.appSecret,
-        );
-      const first = await postForm(DATA_DELETION, { signed_request: signedAt(nowSeconds()) });
-      const second = await postForm(DATA_DELETION, { signed_request: signedAt(nowSeconds() - 1) });
+      const first = await postForm(DATA_DELETION, {
+        signed_request: signedRequestIssuedAgo(UNKNOWN_USER_ID, 0, test.appSecret),
+      });
+      const second = await postForm(DATA_DELETION, {
+        signed_request: signedRequestIssuedAgo(UNKNOWN_USER_ID, 1, test.appSecret),
+      });
 
       expect([first.status, second.status]).toEqual([200, 200]);
       expect(first.body.confirmation_code).not.toBe(second.body.confirmation_code);

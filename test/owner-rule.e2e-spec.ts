@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import type { Response } from 'supertest';
+import type { EmulatorOperation } from '../src/emulator/instagram-emulator.js';
 import { expectProblem } from './support/assertions.js';
 import { callbackPath, connectAccount, consent, startFlow } from './support/oauth.js';
 import {
   API_KEY,
   bearer,
+  callsTo,
   REDIRECT_URI,
   RETURN_ORIGIN,
   startTestApp,
@@ -66,8 +68,8 @@ describe('a consent never moves a connection to another owner', () => {
     };
   }
 
-  function calls(operation: string): number {
-    return test.emulator.calls.filter((call) => call.operation === operation).length;
+  function calls(operation: EmulatorOperation): number {
+    return callsTo(test, operation).length;
   }
 
   it("keeps a victim's account with its owner when the person completes an attacker's flow", async () => {

@@ -1,7 +1,12 @@
 import { connectAccount } from './support/oauth.js';
-import { API_KEY, bearer, startTestApp, type TestApp, useTestApp } from './support/test-app.js';
-
-const meCalls = (test: TestApp) => test.emulator.calls.filter((call) => call.operation === 'me');
+import {
+  API_KEY,
+  bearer,
+  callsTo,
+  startTestApp,
+  type TestApp,
+  useTestApp,
+} from './support/test-app.js';
 
 describe('GET /users/:igUserId under concurrent reads of one account', () => {
   // Room for a slow answer that every one of the reads arrives during.
@@ -20,7 +25,7 @@ describe('GET /users/:igUserId under concurrent reads of one account', () => {
     expect(answers.map((answer) => answer.status)).toEqual(Array(200).fill(200));
     expect(new Set(answers.map((answer) => answer.text)).size).toBe(1);
     expect(answers[0].body.igUserId).toBe(igUserId);
-    expect(meCalls(test)).toHaveLength(1);
+    expect(callsTo(test, 'me')).toHaveLength(1);
   });
 
   it('marks the connection once on a 190 and gives every waiter the same problem', async () => {
@@ -35,13 +40,13 @@ describe('GET /users/:igUserId under concurrent reads of one account', () => {
     expect(new Set(answers.map((answer) => answer.body.code))).toEqual(
       new Set(['instagram_token_invalid']),
     );
-    expect(meCalls(test)).toHaveLength(1);
+    expect(callsTo(test, 'me')).toHaveLength(1);
     const marked = test.logs.filter(
       (line) => line.includes('Instagram rejected the stored token') && line.includes(igUserId),
     );
     expect(marked).toHaveLength(1);
     expect((await read(igUserId)).body.code).toBe('connection_not_active');
-    expect(meCalls(test)).toHaveLength(1);
+    expect(callsTo(test, 'me')).toHaveLength(1);
   });
 
   it('calls Instagram again for a read that comes after the shared one settled', async () => {
@@ -49,7 +54,7 @@ describe('GET /users/:igUserId under concurrent reads of one account', () => {
     test.emulator.resetCalls();
     await read(igUserId).expect(200);
     await read(igUserId).expect(200);
-    expect(meCalls(test)).toHaveLength(2);
+    expect(callsTo(test, 'me')).toHaveLength(2);
   });
 });
 
@@ -74,11 +79,11 @@ describe('USERS_CACHE_TTL_MS', () => {
     const first = await read(igUserId).expect(200);
     const second = await read(igUserId).expect(200);
     expect(second.body).toEqual(first.body);
-    expect(meCalls(test)).toHaveLength(1);
+    expect(callsTo(test, 'me')).toHaveLength(1);
 
     await test.http.delete(`/tokens/${igUserId}`).set(bearer(API_KEY.tokensWrite)).expect(204);
     expect((await read(igUserId)).status).toBe(404);
-    expect(meCalls(test)).toHaveLength(1);
+    expect(callsTo(test, 'me')).toHaveLength(1);
   });
 
   it('reads again once the person consented anew (a new token)', async () => {
@@ -89,6 +94,6 @@ describe('USERS_CACHE_TTL_MS', () => {
     test.emulator.resetCalls();
 
     await read(igUserId).expect(200);
-    expect(meCalls(test)).toHaveLength(1);
+    expect(callsTo(test, 'me')).toHaveLength(1);
   });
 });

@@ -1,4 +1,3 @@
-import { randomBytes, randomInt } from 'node:crypto';
 import { AppError, ErrorCode } from '../src/common/app-error.js';
 import { Transactions } from '../src/database/transactions.js';
 import { ConnectionStatus, TokenKind } from '../src/tokens/connection.record.js';
@@ -6,13 +5,13 @@ import { ConnectionsRepository } from '../src/tokens/connections.repository.js';
 import { effectiveStatus, RefreshPolicy } from '../src/tokens/refresh-policy.js';
 import { TokenRefresher } from '../src/tokens/token-refresher.js';
 import { TokenRevealsRepository } from '../src/tokens/token-reveals.repository.js';
-import { TokenSealer } from '../src/tokens/token-sealer.js';
 import { TokensService } from '../src/tokens/tokens.service.js';
 import {
   arrangeRefreshFacts,
   connectionRow,
   heldLeases,
   revealAudit,
+  storeConnection,
 } from './support/connections.js';
 import { eventRows } from './support/outbox.js';
 import { useTestApp } from './support/test-app.js';
@@ -33,21 +32,6 @@ describe('the vault rules on a real database', () => {
     WEBHOOK_URL: 'http://127.0.0.1:9/hooks',
     WEBHOOK_SECRET: 'medium-secret-0123456789',
   });
-
-  /** Stores a freshly consented connection the way TokensService.connect does, minus Instagram. */
-  async function storeConnection(kind: TokenKind = TokenKind.long_lived): Promise<string> {
-    const igUserId = `17841${randomInt(100_000_000, 999_999_999)}${randomInt(1000, 9999)}`;
-    const lifetimeSeconds = kind === TokenKind.long_lived ? 60 * 24 * 3600 : 3600;
-    const token = test.app
-      .get(TokenSealer)
-      .seal(igUserId, `IGAA${randomBytes(24).toString('hex')}`, kind, lifetimeSeconds);
-    await test.app.get(ConnectionsRepository).upsertConsented({
-      igUserId,
-      scopes: ['instagram_business_basic'],
-      token: test.app.get(RefreshPolicy).schedule(token),
-    });
-    return igUserId;
-  }
 
   async function records(igUserIds: string[]) {
     const repository = test.app.get(ConnectionsRepository);
@@ -83,11 +67,11 @@ describe('the vault rules on a real database', () => {
     };
     const ids = new Map<string, string>();
     for (const [name, facts] of Object.entries({ ...due, ...notDue })) {
-      const igUserId = await storeConnection();
+      const igUserId = await storeConnection(test);
       await arrangeRefreshFacts(test, igUserId, facts);
       ids.set(igUserId, name);
     }
-    const revoked = await storeConnection();
+    const revoked = await storeConnection(test);
     await arrangeRefreshFacts(test, revoked, { nextRefreshInMs: -MINUTE_MS });
     await test.app
       .get(Transactions)
@@ -124,7 +108,7 @@ describe('the vault rules on a real database', () => {
     };
     const ids: string[] = [];
     for (const facts of Object.values(arranged)) {
-      const igUserId = await storeConnection();
+      const igUserId = await storeConnection(test);
       await arrangeRefreshFacts(test, igUserId, facts);
       ids.push(igUserId);
     }
@@ -159,7 +143,7 @@ describe('the vault rules on a real database', () => {
   });
 
   it('refuses an on-demand refresh Instagram would refuse, and hands its lease back', async () => {
-    const young = await storeConnection();
+    const young = await storeConnection(test);
     const refresher = test.app.get(TokenRefresher);
 
     const refusal = await refresher.refreshNow(young).catch((error: unknown) => error);
@@ -170,7 +154,7 @@ describe('the vault rules on a real database', () => {
   });
 
   it("erases an account across owners in the caller's transaction, or not at all", async () => {
-    const igUserId = await storeConnection();
+    const igUserId = await storeConnection(test);
     await test.app.get(TokenRevealsRepository).record(igUserId, 'medium');
     const tokens = test.app.get(TokensService);
     const transactions = test.app.get(Transactions);

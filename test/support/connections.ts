@@ -1,3 +1,8 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import { TokenKind } from '../../src/tokens/connection.record.js';
+import { ConnectionsRepository } from '../../src/tokens/connections.repository.js';
+import { RefreshPolicy } from '../../src/tokens/refresh-policy.js';
+import { TokenSealer } from '../../src/tokens/token-sealer.js';
 import type { TestApp } from './test-app.js';
 
 /**
@@ -7,6 +12,29 @@ import type { TestApp } from './test-app.js';
  */
 
 const HOUR_MS = 60 * 60 * 1000;
+
+/**
+ * Stores a freshly consented connection the way TokensService.connect does, minus Instagram
+ * (through the app's own sealer, policy and repository); answers its new igUserId.
+ */
+export async function storeConnection(
+  test: TestApp,
+  kind: TokenKind = TokenKind.long_lived,
+  options: { ownerId?: string; scopes?: string[] } = {},
+): Promise<string> {
+  const igUserId = `17841${randomInt(100_000_000, 999_999_999)}${randomInt(1000, 9999)}`;
+  const lifetimeSeconds = kind === TokenKind.long_lived ? 60 * 24 * 3600 : 3600;
+  const token = test.app
+    .get(TokenSealer)
+    .seal(igUserId, `IGAA${randomBytes(24).toString('hex')}`, kind, lifetimeSeconds);
+  await test.app.get(ConnectionsRepository).upsertConsented({
+    igUserId,
+    ownerId: options.ownerId,
+    scopes: options.scopes ?? ['instagram_business_basic'],
+    token: test.app.get(RefreshPolicy).schedule(token),
+  });
+  return igUserId;
+}
 
 /** A connections row as stored (snake_case columns). */
 export interface ConnectionRow {

@@ -1,10 +1,25 @@
 import type { Response, Test } from 'supertest';
+import { connectAccount } from './oauth.js';
 import { API_KEY, bearer, type TestApp } from './test-app.js';
 
 /** What GET /users/:igUserId/media answers. */
 export interface MediaPage {
   items: Record<string, unknown>[];
   nextCursor: string | null;
+}
+
+/**
+ * Creates an emulator account (with the given posts), connects it, and clears the emulator's
+ * recorded calls; answers the connection's id and the account's username.
+ */
+export async function connectWithPosts(
+  test: TestApp,
+  options: Parameters<TestApp['emulator']['createAccount']>[0] = {},
+): Promise<{ igUserId: string; username: string }> {
+  const account = test.emulator.createAccount(options);
+  const { igUserId } = await connectAccount(test, { username: account.username });
+  test.emulator.resetCalls();
+  return { igUserId, username: account.username };
 }
 
 /** One page of the account's media through the vault. */

@@ -6,7 +6,11 @@ import request from 'supertest';
 import { createApp } from '../../src/app.setup.js';
 import type { AppConfig } from '../../src/config/app-config.js';
 import { parseEnv } from '../../src/config/env.schema.js';
-import { InstagramEmulator } from '../../src/emulator/instagram-emulator.js';
+import {
+  type EmulatorCall,
+  type EmulatorOperation,
+  InstagramEmulator,
+} from '../../src/emulator/instagram-emulator.js';
 import { createTestDatabase, type TestDatabase } from './test-database.js';
 
 /** API keys of the test app: one per scope, one with all, and their secrets. */
@@ -187,6 +191,11 @@ export function useAppsPerTest(): {
     },
     closeAll,
   };
+}
+
+/** The emulator's recorded calls of one operation, in order. */
+export function callsTo(test: TestApp, operation: EmulatorOperation): EmulatorCall[] {
+  return test.emulator.calls.filter((call) => call.operation === operation);
 }
 
 export function bearer(secret: string): { Authorization: string } {
