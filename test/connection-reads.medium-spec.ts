@@ -1,7 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { Transactions } from '../src/database/transactions.js';
 import { ConnectionStatus, TokenKind } from '../src/tokens/connection.record.js';
 import { ConnectionReadsRepository } from '../src/tokens/connection-reads.repository.js';
 import { ConnectionsRepository } from '../src/tokens/connections.repository.js';
+import { RefreshPolicy } from '../src/tokens/refresh-policy.js';
+import { TokenSealer } from '../src/tokens/token-sealer.js';
 import { storeConnection } from './support/connections.js';
 import { useTestApp } from './support/test-app.js';
 
@@ -73,6 +76,39 @@ describe('the hand-written connection reads', () => {
       tokenKeyId: null,
     });
     await expectSameReads(revoked);
+  });
+
+  it('answer a batched token swap with the connections a read then finds', async () => {
+    const connections = test.app.get(ConnectionsRepository);
+    const ids = [
+      await storeConnection(test, TokenKind.short_lived, CONSENT),
+      await storeConnection(test, TokenKind.long_lived, CONSENT),
+    ];
+    const swaps = await Promise.all(
+      ids.map(async (igUserId) => {
+        const before = await connections.find(igUserId);
+        const token = test.app
+          .get(TokenSealer)
+          .seal(
+            igUserId,
+            `IGAA${randomBytes(24).toString('hex')}`,
+            TokenKind.long_lived,
+            5_184_000,
+          );
+        return {
+          igUserId,
+          expectedIssuedAt: before?.tokenIssuedAt ?? null,
+          token: test.app.get(RefreshPolicy).schedule(token),
+          refreshed: true,
+        };
+      }),
+    );
+    const swapped = await connections.replaceTokens(swaps);
+    expect([...swapped.keys()].sort()).toEqual([...ids].sort());
+    for (const igUserId of ids) {
+      expect(swapped.get(igUserId)).toEqual(await connections.find(igUserId));
+      expect(swapped.get(igUserId)?.tokenKind).toBe(TokenKind.long_lived);
+    }
   });
 
   it('find nothing for an id never stored', async () => {

@@ -19,7 +19,7 @@ export class ConnectionReadsRepository {
 
   async find(igUserId: string): Promise<ConnectionRecord | null> {
     const { rows } = await this.database.pool.query<ConnectionRow>(FIND, [igUserId]);
-    return rows.length === 0 ? null : toRecord(rows[0]);
+    return rows.length === 0 ? null : toConnectionRecord(rows[0]);
   }
 
   async findWithToken(igUserId: string): Promise<ConnectionWithToken | null> {
@@ -31,21 +31,39 @@ export class ConnectionReadsRepository {
     }
     const row = rows[0];
     return {
-      ...toRecord(row),
+      ...toConnectionRecord(row),
       tokenCiphertext: row.token_ciphertext,
       tokenKeyId: row.token_key_id,
     };
   }
 }
 
-const COLUMNS = `ig_user_id, app_scoped_id, professional_id, owner_id, username, scopes,
-  token_kind, status, token_issued_at, expires_at, last_refreshed_at, refresh_attempts,
-  next_refresh_at, last_refresh_error, last_refresh_error_at, created_at, updated_at`;
+/** The columns a ConnectionRecord is read from (toConnectionRecord), as SQL. */
+export const CONNECTION_COLUMNS = [
+  'ig_user_id',
+  'app_scoped_id',
+  'professional_id',
+  'owner_id',
+  'username',
+  'scopes',
+  'token_kind',
+  'status',
+  'token_issued_at',
+  'expires_at',
+  'last_refreshed_at',
+  'refresh_attempts',
+  'next_refresh_at',
+  'last_refresh_error',
+  'last_refresh_error_at',
+  'created_at',
+  'updated_at',
+] as const;
+const COLUMNS = CONNECTION_COLUMNS.join(', ');
 const FIND = `SELECT ${COLUMNS} FROM connections WHERE ig_user_id = $1`;
 const FIND_WITH_TOKEN = `SELECT ${COLUMNS}, token_ciphertext, token_key_id
   FROM connections WHERE ig_user_id = $1`;
 
-interface ConnectionRow {
+export interface ConnectionRow {
   ig_user_id: string;
   app_scoped_id: string | null;
   professional_id: string | null;
@@ -70,7 +88,7 @@ interface ConnectionWithTokenRow extends ConnectionRow {
   token_key_id: string | null;
 }
 
-function toRecord(row: ConnectionRow): ConnectionRecord {
+export function toConnectionRecord(row: ConnectionRow): ConnectionRecord {
   return {
     igUserId: row.ig_user_id,
     appScopedId: row.app_scoped_id,

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Transaction } from '../database/transactions.js';
-import { ConnectionStatus } from '../generated/prisma/client.js';
+import { ConnectionStatus, Prisma } from '../generated/prisma/client.js';
 import {
   CONNECTION_SELECT,
   effectiveStatusWhere,
@@ -12,6 +12,11 @@ import {
   WITH_TOKEN_SELECT,
 } from './connection.columns.js';
 import { ConnectionEvents } from './connection-events.js';
+import {
+  CONNECTION_COLUMNS,
+  type ConnectionRow,
+  toConnectionRecord,
+} from './connection-reads.repository.js';
 import type { ConnectionRecord, ConnectionWithToken, ScheduledToken } from './connection.record.js';
 import { consentWouldMoveOwner } from './owner-rule.js';
 
@@ -59,6 +64,10 @@ const CONSENT_LOCK_CLASS = 1_986_094_641;
  * with its webhook event in one transaction. The only writer of connections besides the
  * refresh leases (RefreshLeasesRepository) and key rotation (RewrapRepository).
  */
+
+/** The swapped rows as a ConnectionRecord reads them (the update's own names clash). */
+const RETURNED_CONNECTION = Prisma.raw(CONNECTION_COLUMNS.map((name) => `c.${name}`).join(', '));
+
 @Injectable()
 export class ConnectionsRepository {
   constructor(
@@ -137,7 +146,7 @@ export class ConnectionsRepository {
     const column = <T>(pick: (swap: TokenSwap) => T) => swaps.map(pick);
     const iso = (date: Date | null) => date?.toISOString() ?? null;
     return this.prisma.$transaction(async (tx) => {
-      const swapped = await tx.$queryRaw<{ ig_user_id: string }[]>`
+      const swapped = await tx.$queryRaw<ConnectionRow[]>`
         UPDATE connections AS c
         SET token_kind = s.token_kind::"TokenKind",
             token_ciphertext = decode(s.ciphertext, 'hex'),
@@ -165,14 +174,11 @@ export class ConnectionsRepository {
           AND c.token_issued_at IS NOT DISTINCT FROM s.expected_issued_at
           AND c.status = 'active'
           AND (s.lease_owner IS NULL OR c.lease_owner = s.lease_owner)
-        RETURNING c.ig_user_id`;
+        RETURNING ${RETURNED_CONNECTION}`;
       if (swapped.length === 0) {
         return new Map<string, ConnectionRecord>();
       }
-      const connections = await tx.connection.findMany({
-        where: { igUserId: { in: swapped.map((row) => row.ig_user_id) } },
-        select: CONNECTION_SELECT,
-      });
+      const connections = swapped.map(toConnectionRecord);
       await this.events.record('connection.refreshed', connections, tx);
       return new Map(connections.map((connection) => [connection.igUserId, connection]));
     });
