@@ -6,7 +6,6 @@ import { connectionRow, countConnections, revealAudit } from './support/connecti
 import {
   countDeletionRequests,
   signedRequestFor,
-  signedRequestIssuedAgo,
   signEncoded,
   signRequest,
 } from './support/meta.js';
@@ -278,12 +277,17 @@ describe("Meta's deauthorize and data deletion callbacks", () => {
     );
 
     it('gives each request its own confirmation code', async () => {
-      const first = await postForm(DATA_DELETION, {
-        signed_request: signedRequestIssuedAgo(UNKNOWN_USER_ID, 0, test.appSecret),
-      });
-      const second = await postForm(DATA_DELETION, {
-        signed_request: signedRequestIssuedAgo(UNKNOWN_USER_ID, 1, test.appSecret),
-      });
+      // Both signed before either is sent: a second boundary between the two posts must not
+      // make the second request the same as the first.
+      const issuedAt = nowSeconds();
+      const [firstRequest, secondRequest] = [issuedAt, issuedAt - 1].map((at) =>
+        signRequest(
+          { algorithm: 'HMAC-SHA256', issued_at: at, user_id: UNKNOWN_USER_ID },
+          test.appSecret,
+        ),
+      );
+      const first = await postForm(DATA_DELETION, { signed_request: firstRequest });
+      const second = await postForm(DATA_DELETION, { signed_request: secondRequest });
 
       expect([first.status, second.status]).toEqual([200, 200]);
       expect(first.body.confirmation_code).not.toBe(second.body.confirmation_code);
