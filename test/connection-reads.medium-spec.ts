@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { DatabasePool } from '../src/database/database-pool.js';
 import { Transactions } from '../src/database/transactions.js';
 import { ConnectionStatus, TokenKind } from '../src/tokens/connection.record.js';
 import { ConnectionReadsRepository } from '../src/tokens/connection-reads.repository.js';
@@ -115,5 +116,56 @@ describe('the hand-written connection reads', () => {
     const reads = test.app.get(ConnectionReadsRepository);
     expect(await reads.find('17841999999999999999')).toBeNull();
     expect(await reads.findWithToken('17841999999999999999')).toBeNull();
+  });
+
+  /** Every connection the pool holds, taken at once; answers what each has prepared. */
+  async function preparedOnEveryConnection(): Promise<string[][]> {
+    const pool = test.app.get(DatabasePool).pool;
+    const clients = await Promise.all(
+      Array.from({ length: pool.totalCount }, () => pool.connect()),
+    );
+    try {
+      return await Promise.all(
+        clients.map(async (client) =>
+          (
+            await client.query<{ name: string }>('SELECT name FROM pg_prepared_statements')
+          ).rows.map((row) => row.name),
+        ),
+      );
+    } finally {
+      for (const client of clients) {
+        client.release();
+      }
+    }
+  }
+
+  it('prepare each read on the connection that runs it', async () => {
+    const igUserId = await storeConnection(test, TokenKind.long_lived, CONSENT);
+    const reads = test.app.get(ConnectionReadsRepository);
+    await reads.find(igUserId);
+    await reads.findWithToken(igUserId);
+    const prepared = (await preparedOnEveryConnection()).flat();
+    expect(prepared).toEqual(
+      expect.arrayContaining(['vault_find_connection', 'vault_find_connection_with_token']),
+    );
+  });
+
+  it('keep answering when a migration changes a column under prepared reads', async () => {
+    const igUserId = await storeConnection(test, TokenKind.long_lived, CONSENT);
+    const reads = test.app.get(ConnectionReadsRepository);
+    // Many reads at once, so that most of the pool's connections hold the prepared plans.
+    await Promise.all(
+      Array.from({ length: 16 }, (_, i) =>
+        i % 2 === 0 ? reads.find(igUserId) : reads.findWithToken(igUserId),
+      ),
+    );
+    const stale = (await preparedOnEveryConnection()).filter((names) =>
+      names.includes('vault_find_connection'),
+    );
+    expect(stale.length).toBeGreaterThan(1);
+    await test.sql('ALTER TABLE connections ALTER COLUMN username TYPE varchar(64)');
+    for (let i = 0; i < 2 * stale.length; i += 1) {
+      await expectSameReads(igUserId);
+    }
   });
 });
