@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import type { ApiKeyConfig, ApiScope } from '../config/app-config.js';
 
 export interface AuthenticatedKey {
@@ -33,7 +33,7 @@ export class ApiKeyMatcher {
 }
 
 function digest(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  return hash('sha256', secret, 'buffer');
 }
 
 /** Reads the secret of an `Authorization: Bearer <secret>` header. */

@@ -86,6 +86,8 @@ export class InstagramClient implements OnApplicationShutdown {
   /** Graph reads go here: the host, then the version when one is set. */
   private readonly graphBase: string;
   private readonly graphHost: URL;
+  /** Successful calls are logged only at debug: on the hot path nothing is built for them. */
+  private readonly logsSuccess: boolean;
 
   constructor(
     private readonly metrics: MetricsService,
@@ -96,6 +98,7 @@ export class InstagramClient implements OnApplicationShutdown {
     const version = this.settings.graphVersion ? `/${this.settings.graphVersion}` : '';
     this.graphBase = `${this.settings.graphUrl}${version}`;
     this.graphHost = new URL(this.settings.graphUrl);
+    this.logsSuccess = ['debug', 'trace'].includes(config.get('log', { infer: true }).level);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -340,7 +343,7 @@ export class InstagramClient implements OnApplicationShutdown {
       throw new InstagramError(InstagramFailure.Timeout, { message: 'no time left for the call' });
     }
     const startedAt = performance.now();
-    const logged = { operation, url: loggableUrl(request) };
+    const logged = () => ({ operation, url: loggableUrl(request) });
     let answer;
     try {
       answer = await this.http.send(request.method, request.url, timeoutMs, request.form);
@@ -351,7 +354,7 @@ export class InstagramClient implements OnApplicationShutdown {
           : mapTransportError(error, timeoutMs, false);
       this.metrics.recordInstagramCall(operation, failure.failure, seconds(startedAt));
       this.logger.warn(
-        { ...logged, failure: failure.failure, ms: elapsed(startedAt) },
+        { ...logged(), failure: failure.failure, ms: elapsed(startedAt) },
         'instagram call failed',
       );
       throw failure;
@@ -364,7 +367,7 @@ export class InstagramClient implements OnApplicationShutdown {
       this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
       this.logger.warn(
         {
-          ...logged,
+          ...logged(),
           status: answer.status,
           failure: failure.failure,
           instagramCode: failure.details.code,
@@ -378,7 +381,9 @@ export class InstagramClient implements OnApplicationShutdown {
       throw failure;
     }
     // Failures are logged at warn; a success is in the metrics and, at debug, here.
-    this.logger.debug({ ...logged, status: answer.status, ms }, 'instagram call');
+    if (this.logsSuccess) {
+      this.logger.debug({ ...logged(), status: answer.status, ms }, 'instagram call');
+    }
     const accountHold = this.throttle.accountHoldSeconds(usage);
     if (accountHold > 0 && request.account !== undefined) {
       await this.throttle.place(
@@ -395,7 +400,7 @@ export class InstagramClient implements OnApplicationShutdown {
         error instanceof InstagramError ? error : badResponse(operation, 'the body is not JSON');
       this.metrics.recordInstagramCall(operation, failure.failure, ms / 1000);
       this.logger.warn(
-        { ...logged, failure: failure.details.message },
+        { ...logged(), failure: failure.details.message },
         'instagram answer unusable',
       );
       throw failure;

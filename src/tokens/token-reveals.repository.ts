@@ -3,7 +3,11 @@ import { DatabasePool } from '../database/database-pool.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Transaction } from '../database/transactions.js';
 
-const RECORD = 'INSERT INTO token_reveals (ig_user_id, api_key_name) VALUES ($1, $2)';
+/** Named: planned once per connection, as the hot reads are (connection-reads.repository). */
+const RECORD = {
+  name: 'vault_record_reveal',
+  text: 'INSERT INTO token_reveals (ig_user_id, api_key_name) VALUES ($1, $2)',
+};
 
 /** The reveal audit (token_reveals): one row per access token handed to a caller. */
 @Injectable()
@@ -18,7 +22,7 @@ export class TokenRevealsRepository {
    * where Prisma's query pipeline cost more than the insert itself.
    */
   async record(igUserId: string, apiKeyName: string): Promise<void> {
-    await this.database.pool.query(RECORD, [igUserId, apiKeyName]);
+    await this.database.pool.query({ ...RECORD, values: [igUserId, apiKeyName] });
   }
 
   /** Retention: rows older than `cutoff` go, a batch at a time; answers how many. */
