@@ -7,6 +7,7 @@ import { ConnectionsRepository } from '../src/tokens/connections.repository.js';
 import { RefreshPolicy } from '../src/tokens/refresh-policy.js';
 import { TokenSealer } from '../src/tokens/token-sealer.js';
 import { storeConnection } from './support/connections.js';
+import { claimDueAs } from './support/refresh.js';
 import { useTestApp } from './support/test-app.js';
 
 /**
@@ -110,6 +111,38 @@ describe('the hand-written connection reads', () => {
       expect(swapped.get(igUserId)).toEqual(await connections.find(igUserId));
       expect(swapped.get(igUserId)?.tokenKind).toBe(TokenKind.long_lived);
     }
+  });
+
+  it('answer a claim of due tokens with the connections a read then finds', async () => {
+    const ids = [
+      await storeConnection(test, TokenKind.short_lived, CONSENT),
+      await storeConnection(test, TokenKind.long_lived, CONSENT),
+    ];
+    await test.sql(
+      "UPDATE connections SET next_refresh_at = now() - interval '1 minute' WHERE ig_user_id = ANY($1)",
+      [ids],
+    );
+    const claimed = await claimDueAs(test, 'replica-under-test', 60_000, 10);
+    expect(claimed.map((connection) => connection.igUserId).sort()).toEqual([...ids].sort());
+    const reads = test.app.get(ConnectionReadsRepository);
+    for (const connection of claimed) {
+      const read = await reads.findWithToken(connection.igUserId);
+      const { tokenCiphertext, ...rest } = connection;
+      const { tokenCiphertext: readCiphertext, ...readRest } = read ?? { tokenCiphertext: null };
+      expect(rest).toEqual(readRest);
+      expect(tokenCiphertext && Buffer.from(tokenCiphertext)).toEqual(
+        readCiphertext && Buffer.from(readCiphertext),
+      );
+      expect(test.app.get(TokenSealer).openStored(connection)).toMatch(/^IGAA/);
+    }
+    const leased = await test.sql<{ lease_owner: string }>(
+      'SELECT lease_owner FROM connections WHERE ig_user_id = ANY($1)',
+      [ids],
+    );
+    expect(leased.map((row) => row.lease_owner)).toEqual([
+      'replica-under-test',
+      'replica-under-test',
+    ]);
   });
 
   it('find nothing for an id never stored', async () => {

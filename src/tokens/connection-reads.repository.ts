@@ -28,12 +28,7 @@ export class ConnectionReadsRepository {
     if (rows.length === 0) {
       return null;
     }
-    const row = rows[0];
-    return {
-      ...toConnectionRecord(row),
-      tokenCiphertext: row.token_ciphertext,
-      tokenKeyId: row.token_key_id,
-    };
+    return toConnectionWithToken(rows[0]);
   }
 
   /**
@@ -91,6 +86,12 @@ export const CONNECTION_COLUMNS = [
   'created_at',
   'updated_at',
 ] as const;
+/** The columns a ConnectionWithToken is read from (toConnectionWithToken), as SQL. */
+export const CONNECTION_WITH_TOKEN_COLUMNS = [
+  ...CONNECTION_COLUMNS,
+  'token_ciphertext',
+  'token_key_id',
+] as const;
 const COLUMNS = CONNECTION_COLUMNS.join(', ');
 const FIND: PreparedRead = {
   name: 'vault_find_connection',
@@ -98,7 +99,7 @@ const FIND: PreparedRead = {
 };
 const FIND_WITH_TOKEN: PreparedRead = {
   name: 'vault_find_connection_with_token',
-  text: `SELECT ${COLUMNS}, token_ciphertext, token_key_id FROM connections WHERE ig_user_id = $1`,
+  text: `SELECT ${CONNECTION_WITH_TOKEN_COLUMNS.join(', ')} FROM connections WHERE ig_user_id = $1`,
 };
 
 export interface ConnectionRow {
@@ -121,7 +122,7 @@ export interface ConnectionRow {
   updated_at: Date;
 }
 
-interface ConnectionWithTokenRow extends ConnectionRow {
+export interface ConnectionWithTokenRow extends ConnectionRow {
   token_ciphertext: Buffer | null;
   token_key_id: string | null;
 }
@@ -146,5 +147,13 @@ export function toConnectionRecord(row: ConnectionRow): ConnectionRecord {
     lastRefreshErrorAt: row.last_refresh_error_at,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
+  };
+}
+
+export function toConnectionWithToken(row: ConnectionWithTokenRow): ConnectionWithToken {
+  return {
+    ...toConnectionRecord(row),
+    tokenCiphertext: row.token_ciphertext,
+    tokenKeyId: row.token_key_id,
   };
 }

@@ -1,8 +1,17 @@
 import { Injectable } from '@nestjs/common';
+import { Prisma } from '../generated/prisma/client.js';
 import { PrismaService } from '../database/prisma.service.js';
+import {
+  CONNECTION_WITH_TOKEN_COLUMNS,
+  type ConnectionWithTokenRow,
+  toConnectionWithToken,
+} from './connection-reads.repository.js';
 import { WITH_TOKEN_SELECT } from './connection.columns.js';
 import type { ConnectionWithToken } from './connection.record.js';
 import type { DueCutoffs } from './refresh-policy.js';
+
+/** A claim answers the rows it leased, as the hot reads map them: no second read. */
+const CLAIMED_COLUMNS = Prisma.raw(CONNECTION_WITH_TOKEN_COLUMNS.join(', '));
 
 export interface LeaseTerms {
   owner: string;
@@ -31,7 +40,7 @@ export class RefreshLeasesRepository {
     const now = due.now.toISOString();
     const expiringBefore = due.expiringBefore.toISOString();
     const issuedBefore = due.issuedBefore.toISOString();
-    const claimed = await this.prisma.$queryRaw<{ ig_user_id: string }[]>`
+    const claimed = await this.prisma.$queryRaw<ConnectionWithTokenRow[]>`
       UPDATE connections
       SET lease_owner = ${lease.owner},
           lease_expires_at = now() + make_interval(secs => ${lease.leaseMs / 1000})
@@ -47,14 +56,8 @@ export class RefreshLeasesRepository {
         ORDER BY expires_at
         LIMIT ${limit}
         FOR UPDATE SKIP LOCKED)
-      RETURNING ig_user_id`;
-    if (claimed.length === 0) {
-      return [];
-    }
-    return this.prisma.connection.findMany({
-      where: { igUserId: { in: claimed.map((row) => row.ig_user_id) }, leaseOwner: lease.owner },
-      select: WITH_TOKEN_SELECT,
-    });
+      RETURNING ${CLAIMED_COLUMNS}`;
+    return claimed.map(toConnectionWithToken);
   }
 
   /** Claims one connection for an on-demand refresh; null when another refresh holds it. */
