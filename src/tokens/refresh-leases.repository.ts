@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../generated/prisma/client.js';
+import { DatabasePool } from '../database/database-pool.js';
 import { PrismaService } from '../database/prisma.service.js';
 import {
   CONNECTION_WITH_TOKEN_COLUMNS,
@@ -24,7 +25,10 @@ export interface LeaseTerms {
  */
 @Injectable()
 export class RefreshLeasesRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly database: DatabasePool,
+  ) {}
 
   /**
    * Claims up to `limit` due tokens: active, unexpired, not leased, and due by
@@ -102,12 +106,17 @@ export class RefreshLeasesRepository {
     });
   }
 
-  /** Gives up every lease the owner holds (shutdown), so another replica takes over at once. */
+  /**
+   * Gives up every lease the owner holds (shutdown, and a restart taking back its own), so
+   * another replica takes over at once. Plain SQL on the pool: it runs before the service is
+   * ready, and Prisma's first query would load and compile its query engine on that path.
+   */
   async releaseAll(owner: string): Promise<number> {
-    const { count } = await this.prisma.connection.updateMany({
-      where: { leaseOwner: owner },
-      data: { leaseOwner: null, leaseExpiresAt: null },
-    });
-    return count;
+    const { rowCount } = await this.database.pool.query(
+      `UPDATE connections SET lease_owner = NULL, lease_expires_at = NULL, updated_at = now()
+       WHERE lease_owner = $1`,
+      [owner],
+    );
+    return rowCount ?? 0;
   }
 }

@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { DatabasePool } from '../database/database-pool.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Transaction } from '../database/transactions.js';
 import type { Prisma } from '../generated/prisma/client.js';
@@ -12,7 +13,10 @@ export interface ClaimedWebhookEvent {
 
 @Injectable()
 export class WebhookEventsRepository {
-  constructor(private readonly prisma: PrismaService) {}
+  constructor(
+    private readonly prisma: PrismaService,
+    private readonly database: DatabasePool,
+  ) {}
 
   async insert(bodies: WebhookEventBody[], createdAt: Date, tx: Transaction): Promise<void> {
     await tx.webhookEvent.createMany({
@@ -53,10 +57,12 @@ export class WebhookEventsRepository {
   }
 
   async releaseLeases(owner: string): Promise<void> {
-    await this.prisma.webhookEvent.updateMany({
-      where: { leaseOwner: owner, deliveredAt: null },
-      data: { leaseOwner: null, leaseExpiresAt: null },
-    });
+    // Plain SQL on the pool: a restart runs this before it is ready (see RefreshLeasesRepository).
+    await this.database.pool.query(
+      `UPDATE webhook_events SET lease_owner = NULL, lease_expires_at = NULL
+       WHERE lease_owner = $1 AND delivered_at IS NULL`,
+      [owner],
+    );
   }
 
   /** Drops delivered events after a week and given-up ones after a month. */
