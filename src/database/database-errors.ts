@@ -158,3 +158,15 @@ function stringField(layer: object, name: string): string | undefined {
 function isError(layer: object): layer is Error {
   return layer instanceof Error || Object.prototype.toString.call(layer) === '[object Error]';
 }
+
+/**
+ * PostgreSQL's "cached plan must not change result type" (feature_not_supported): a prepared
+ * statement outlived a migration that changed the type of a column it returns.
+ */
+export function isStalePreparedPlan(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (error as { code?: unknown }).code === '0A000' &&
+    /cached plan/i.test(error.message)
+  );
+}

@@ -7,10 +7,17 @@ import {
   DatabaseUnavailableError,
   isDatabaseConnectionLost,
   isDatabaseUnavailable,
+  isStalePreparedPlan,
 } from './database-errors.js';
 
 const PROBE_INTERVAL_MS = 1000;
 const PROBE_TIMEOUT_MS = 1000;
+
+/** A statement run by name: each connection parses and plans it once. */
+export interface PreparedStatement {
+  name: string;
+  text: string;
+}
 
 type ConnectCallback = (
   error: Error | undefined,
@@ -110,6 +117,26 @@ export class DatabasePool implements OnApplicationShutdown {
    */
   runBackground<T>(work: () => Promise<T>): Promise<T> {
     return this.background.run(work);
+  }
+
+  /**
+   * Runs a named statement on the pool. A prepared plan does not survive a migration that
+   * changes the type of a column it returns; that query runs once more unprepared (the pool has
+   * already ended the connection that failed), so a schema change under a running replica fails
+   * no request.
+   */
+  async prepared<Row extends pg.QueryResultRow>(
+    statement: PreparedStatement,
+    values: unknown[],
+  ): Promise<pg.QueryResult<Row>> {
+    try {
+      return await this.pool.query<Row>({ ...statement, values });
+    } catch (error) {
+      if (!isStalePreparedPlan(error)) {
+        throw error;
+      }
+      return this.pool.query<Row>(statement.text, values);
+    }
   }
 
   /** False while an outage stands (the pool is shut and a probe is running). */

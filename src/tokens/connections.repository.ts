@@ -59,15 +59,14 @@ export type ConsentOutcome =
  */
 const CONSENT_LOCK_CLASS = 1_986_094_641;
 
+/** The swapped rows as a ConnectionRecord reads them (the update's own names clash). */
+const RETURNED_CONNECTION = Prisma.raw(CONNECTION_COLUMNS.map((name) => `c.${name}`).join(', '));
+
 /**
  * A connection's life: consent, token swaps, verdicts, revocation and deletion, each written
  * with its webhook event in one transaction. The only writer of connections besides the
  * refresh leases (RefreshLeasesRepository) and key rotation (RewrapRepository).
  */
-
-/** The swapped rows as a ConnectionRecord reads them (the update's own names clash). */
-const RETURNED_CONNECTION = Prisma.raw(CONNECTION_COLUMNS.map((name) => `c.${name}`).join(', '));
-
 @Injectable()
 export class ConnectionsRepository {
   constructor(

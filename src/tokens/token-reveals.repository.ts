@@ -1,10 +1,10 @@
 import { Injectable } from '@nestjs/common';
-import { DatabasePool } from '../database/database-pool.js';
+import { DatabasePool, type PreparedStatement } from '../database/database-pool.js';
 import { PrismaService } from '../database/prisma.service.js';
 import type { Transaction } from '../database/transactions.js';
 
-/** Named: planned once per connection, as the hot reads are (connection-reads.repository). */
-const RECORD = {
+/** Prepared, as the hot reads are: planned once per connection. */
+const RECORD: PreparedStatement = {
   name: 'vault_record_reveal',
   text: 'INSERT INTO token_reveals (ig_user_id, api_key_name) VALUES ($1, $2)',
 };
@@ -22,7 +22,7 @@ export class TokenRevealsRepository {
    * where Prisma's query pipeline cost more than the insert itself.
    */
   async record(igUserId: string, apiKeyName: string): Promise<void> {
-    await this.database.pool.query({ ...RECORD, values: [igUserId, apiKeyName] });
+    await this.database.prepared(RECORD, [igUserId, apiKeyName]);
   }
 
   /** Retention: rows older than `cutoff` go, a batch at a time; answers how many. */
