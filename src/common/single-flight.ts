@@ -10,7 +10,11 @@ export class SingleFlight<K, V> {
     if (running !== undefined) {
       return running;
     }
-    const started = work().finally(() => this.inFlight.delete(key));
+    const started = work();
+    const forget = () => this.inFlight.delete(key);
+    // Not finally(): that makes two promises more per run, and every caller's answer waited
+    // for them; the callers get the work's own promise.
+    void started.then(forget, forget);
     this.inFlight.set(key, started);
     return started;
   }

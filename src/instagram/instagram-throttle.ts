@@ -75,9 +75,14 @@ export class InstagramThrottle {
     return Date.now() < this.highUsageUntil;
   }
 
-  /** Seconds until every hold over these scopes has ended; 0 when none stands. */
+  /**
+   * Seconds until every hold over these scopes has ended; 0 when none stands. The shared holds
+   * are read again first when this replica's view of them is over a second old.
+   */
   async remainingSeconds(scopes: readonly HoldScope[]): Promise<number> {
-    await this.readShared();
+    if (Date.now() - this.readAt >= SHARED_VIEW_MS) {
+      await this.readShared();
+    }
     const now = Date.now();
     let until = 0;
     for (const scope of scopes) {
@@ -113,9 +118,6 @@ export class InstagramThrottle {
   }
 
   private async readShared(): Promise<void> {
-    if (Date.now() - this.readAt < SHARED_VIEW_MS) {
-      return;
-    }
     this.reading ??= this.repository
       .active()
       .then(

@@ -88,6 +88,8 @@ export class InstagramClient implements OnApplicationShutdown {
   private readonly graphHost: URL;
   /** Successful calls are logged only at debug: on the hot path nothing is built for them. */
   private readonly logsSuccess: boolean;
+  /** The `fields` of a /me read with INSTAGRAM_USER_FIELDS, joined once. */
+  private readonly userFields: string;
 
   constructor(
     private readonly metrics: MetricsService,
@@ -99,6 +101,7 @@ export class InstagramClient implements OnApplicationShutdown {
     this.graphBase = `${this.settings.graphUrl}${version}`;
     this.graphHost = new URL(this.settings.graphUrl);
     this.logsSuccess = ['debug', 'trace'].includes(config.get('log', { infer: true }).level);
+    this.userFields = userFieldsParam(this.settings.userFields);
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -188,16 +191,12 @@ export class InstagramClient implements OnApplicationShutdown {
     accessToken: string,
     options: CallOptions & { fields?: string[] } = {},
   ): Promise<UserNode> {
-    // `id` always: it is one of the account's ids that Meta's callbacks may name.
-    const asked = [...new Set(['id', ...(options.fields ?? this.settings.userFields)])];
+    const fields = options.fields === undefined ? this.userFields : userFieldsParam(options.fields);
     const body = await this.send({
       ...options,
       operation: 'me',
       method: 'GET',
-      url: withQuery(`${this.graphBase}/me`, {
-        fields: asked.join(','),
-        access_token: accessToken,
-      }),
+      url: withQuery(`${this.graphBase}/me`, { fields, access_token: accessToken }),
     });
     // The docs sometimes show a data wrapper; clients read it flat. Accept both.
     const node = isObject(body.data) ? body.data : body;
@@ -432,12 +431,14 @@ export class InstagramClient implements OnApplicationShutdown {
   }
 }
 
+/** `base` (no query of its own) with the query encoded as searchParams encodes it, parsed once. */
 function withQuery(base: string, query: Record<string, string>): URL {
-  const url = new URL(base);
-  for (const [name, value] of Object.entries(query)) {
-    url.searchParams.set(name, value);
-  }
-  return url;
+  return new URL(`${base}?${new URLSearchParams(query).toString()}`);
+}
+
+/** `id` always: it is one of the account's ids that Meta's callbacks may name. */
+function userFieldsParam(fields: readonly string[]): string {
+  return [...new Set(['id', ...fields])].join(',');
 }
 
 function readLongLived(operation: InstagramOperation, body: JsonObject): LongLivedToken {

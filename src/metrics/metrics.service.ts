@@ -1,5 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import {
+  collectDefaultMetrics,
+  Counter,
+  Gauge,
+  Histogram,
+  type LabelValues,
+  Registry,
+} from 'prom-client';
 
 /** Connections by the status callers see; supplied by the module that owns connections. */
 export type ConnectionCounter = () => Promise<Map<string, number>>;
@@ -29,14 +36,6 @@ export class MetricsService {
     registers: [this.registry],
   });
 
-  private readonly httpChildren = new Map<
-    string,
-    {
-      count: Counter.Internal;
-      duration: Histogram.Internal<'method' | 'route' | 'status'>;
-    }
-  >();
-
   private readonly instagramCalls = new Counter({
     name: 'vault_instagram_calls_total',
     help: 'Calls to Instagram, by operation and outcome (ok or the failure kind)',
@@ -51,6 +50,11 @@ export class MetricsService {
     buckets: SECONDS,
     registers: [this.registry],
   });
+
+  // Every request and every call to Instagram lands in one of these; their label sets are few
+  // (methods, route patterns, statuses; operations, the proxy's patterns, outcomes).
+  private readonly http = new CountedLatency(this.httpRequests, this.httpDuration);
+  private readonly instagram = new CountedLatency(this.instagramCalls, this.instagramDuration);
 
   private readonly refreshOutcomes = new Counter({
     name: 'vault_refresh_outcomes_total',
@@ -135,25 +139,15 @@ export class MetricsService {
   }
 
   recordHttpRequest(method: string, route: string, status: number, seconds: number): void {
-    // Every request lands here: the children of one label set are looked up once, then reused
-    // (the set of methods, route patterns and statuses is small and fixed).
-    const key = `${method} ${status} ${route}`;
-    let children = this.httpChildren.get(key);
-    if (children === undefined) {
-      const labels = { method, route, status: String(status) };
-      children = {
-        count: this.httpRequests.labels(labels),
-        duration: this.httpDuration.labels(labels),
-      };
-      this.httpChildren.set(key, children);
-    }
-    children.count.inc();
-    children.duration.observe(seconds);
+    this.http.record(
+      `${method} ${status} ${route}`,
+      () => ({ method, route, status: String(status) }),
+      seconds,
+    );
   }
 
   recordInstagramCall(operation: string, outcome: string, seconds: number): void {
-    this.instagramCalls.inc({ operation, outcome });
-    this.instagramDuration.observe({ operation, outcome }, seconds);
+    this.instagram.record(`${operation} ${outcome}`, () => ({ operation, outcome }), seconds);
   }
 
   /** Where the rate-limit hold gauges read from at each scrape. */
@@ -185,5 +179,33 @@ export class MetricsService {
 
   async render(): Promise<{ contentType: string; body: string }> {
     return { contentType: this.registry.contentType, body: await this.registry.metrics() };
+  }
+}
+
+/**
+ * A count and a latency histogram over the same labels. The children of a label set are made
+ * once, on its first record, and kept: prom-client would otherwise hash the labels twice a call.
+ */
+class CountedLatency<L extends string> {
+  private readonly children = new Map<
+    string,
+    { count: Counter.Internal; duration: Histogram.Internal<L> }
+  >();
+
+  constructor(
+    private readonly counter: Counter<L>,
+    private readonly histogram: Histogram<L>,
+  ) {}
+
+  /** `key` names the label set that `labels` builds (only the first time it is seen). */
+  record(key: string, labels: () => LabelValues<L>, seconds: number): void {
+    let children = this.children.get(key);
+    if (children === undefined) {
+      const values = labels();
+      children = { count: this.counter.labels(values), duration: this.histogram.labels(values) };
+      this.children.set(key, children);
+    }
+    children.count.inc();
+    children.duration.observe(seconds);
   }
 }

@@ -1,0 +1,88 @@
+import { Writable } from 'node:stream';
+import pino from 'pino';
+import { REDACTED } from '../common/redact.js';
+import { redactSecrets } from './log-redaction.js';
+import { loggerOptions } from './logger.options.js';
+
+/** A logger configured as the service's, writing its lines into an array. */
+function capturedLogger(): { logger: pino.Logger; lines: () => Record<string, unknown>[] } {
+  const chunks: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      chunks.push(chunk.toString('utf8'));
+      done();
+    },
+  });
+  const options = loggerOptions('info').pinoHttp as pino.LoggerOptions;
+  const logger = pino(options, sink);
+  const lines = () =>
+    chunks
+      .join('')
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { logger, lines };
+}
+
+describe('redactSecrets', () => {
+  it.each([
+    'accessToken',
+    'access_token',
+    'token',
+    'code',
+    'state',
+    'secret',
+    'appSecret',
+    'client_secret',
+    'authorization',
+    'signed_request',
+  ])('keeps %s out of a line, at the top and one level down', (name) => {
+    const { logger, lines } = capturedLogger();
+
+    logger.info({ [name]: 's3cr3t-top', call: { [name]: 's3cr3t-nested', kept: 'yes' } }, 'x');
+
+    const [line] = lines();
+    expect(JSON.stringify(line)).not.toContain('s3cr3t');
+    expect(line[name]).toBe(REDACTED);
+    expect(line.call).toEqual({ [name]: REDACTED, kept: 'yes' });
+  });
+
+  it("keeps node-postgres' client off a logged error, which keeps its message", () => {
+    const { logger, lines } = capturedLogger();
+    const error = Object.assign(new Error('connection terminated'), {
+      client: { password: 's3cr3t-password' },
+    });
+
+    logger.warn({ err: error }, 'query failed');
+
+    const [line] = lines();
+    expect(JSON.stringify(line)).not.toContain('s3cr3t');
+    expect(line.err).toMatchObject({ message: 'connection terminated', client: REDACTED });
+    expect((line.err as { stack: string }).stack).toContain('connection terminated');
+    expect(error.client.password).toBe('s3cr3t-password');
+  });
+
+  it('keeps headers off an answer logged by hand, and the request binding to its allow-list', () => {
+    const { logger, lines } = capturedLogger();
+    const child = logger.child({
+      req: { id: 'r-1', method: 'GET', url: '/x?code=s3cr3t-code', headers: { cookie: 's3cr3t' } },
+    });
+
+    child.info({ res: { statusCode: 200, headers: { 'set-cookie': 's3cr3t-cookie' } } }, 'y');
+
+    const [line] = lines();
+    expect(JSON.stringify(line)).not.toContain('s3cr3t');
+    expect(line.req).toEqual({ id: 'r-1', method: 'GET', url: `/x?code=${REDACTED}` });
+    expect(line.res).toEqual({ statusCode: 200 });
+  });
+
+  it('never changes the logged object, and hands back one without secrets as it is', () => {
+    const clean = { igUserId: '17841400000000001', nested: { count: 2 }, list: [{ token: 'x' }] };
+    const secret = { igUserId: '1', detail: { accessToken: 'IGQV' } };
+
+    expect(redactSecrets(clean)).toBe(clean);
+    const redacted = redactSecrets(secret);
+    expect(redacted).toEqual({ igUserId: '1', detail: { accessToken: REDACTED } });
+    expect(secret.detail.accessToken).toBe('IGQV');
+  });
+});
