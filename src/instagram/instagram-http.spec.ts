@@ -1,5 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
-import { InstagramHttp } from './instagram-http.js';
+import { InstagramHttp, TransportError } from './instagram-http.js';
 
 const BODY = '{"ok":true}';
 const ANSWER = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\nconnection: keep-alive\r\n\r\n${BODY}`;
@@ -55,4 +55,25 @@ describe('InstagramHttp', () => {
       }
     },
   );
+
+  it('gives up on a server that never answers once the deadline passes, and says so', async () => {
+    const silent = createServer((socket: Socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const http = new InstagramHttp();
+    const startedAt = performance.now();
+    try {
+      const failure = await http
+        .send('GET', new URL(`http://127.0.0.1:${port}/me`), 300)
+        .catch((error: unknown) => error);
+
+      expect(failure).toBeInstanceOf(TransportError);
+      expect((failure as TransportError).deadlinePassed).toBe(true);
+      expect(performance.now() - startedAt).toBeGreaterThanOrEqual(250);
+      expect(performance.now() - startedAt).toBeLessThan(5000);
+    } finally {
+      await http.close();
+      silent.close();
+    }
+  });
 });

@@ -27,6 +27,33 @@ export class TransportError extends Error {
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
 
 /**
+ * A signal that aborts after `ms`, whose timer is cleared once the call is over. Not
+ * AbortSignal.timeout(): its timer stays scheduled for the whole timeout after the call has
+ * answered, so at a few thousand calls a second tens of thousands of signals and timers outlive
+ * their calls, are promoted to the old generation and make full collections run every second.
+ */
+class Deadline {
+  private readonly controller = new AbortController();
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(ms: number) {
+    this.timer = setTimeout(
+      () => this.controller.abort(new DOMException('the call took too long', 'TimeoutError')),
+      ms,
+    );
+    this.timer.unref();
+  }
+
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  clear(): void {
+    clearTimeout(this.timer);
+  }
+}
+
+/**
  * HTTP to Instagram over undici: keep-alive connections per origin (closed after 4 s idle, or
  * sooner when the server says so), no redirects followed, no proxy from the environment, and one
  * deadline per call covering connect, headers, body and one retry on a dropped connection.
@@ -44,18 +71,23 @@ export class InstagramHttp {
     timeoutMs: number,
     form?: URLSearchParams,
   ): Promise<HttpAnswer> {
-    const signal = AbortSignal.timeout(timeoutMs);
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return await this.once(method, url, signal, form);
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        const dropped = typeof code === 'string' && STALE_CONNECTION_CODES.has(code);
-        if (attempt === 1 && dropped && !signal.aborted) {
-          continue;
+    const deadline = new Deadline(timeoutMs);
+    const { signal } = deadline;
+    try {
+      for (let attempt = 1; ; attempt++) {
+        try {
+          return await this.once(method, url, signal, form);
+        } catch (error) {
+          const code = (error as { code?: unknown }).code;
+          const dropped = typeof code === 'string' && STALE_CONNECTION_CODES.has(code);
+          if (attempt === 1 && dropped && !signal.aborted) {
+            continue;
+          }
+          throw new TransportError(error, signal.aborted);
         }
-        throw new TransportError(error, signal.aborted);
       }
+    } finally {
+      deadline.clear();
     }
   }
 
