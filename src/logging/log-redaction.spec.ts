@@ -1,10 +1,11 @@
 import { Writable } from 'node:stream';
-import pino from 'pino';
+import type pino from 'pino';
+import { pinoHttp, type Options } from 'pino-http';
 import { REDACTED } from '../common/redact.js';
 import { redactSecrets } from './log-redaction.js';
 import { loggerOptions } from './logger.options.js';
 
-/** A logger configured as the service's, writing its lines into an array. */
+/** A logger made as nestjs-pino makes the service's (through pino-http), writing into an array. */
 function capturedLogger(): { logger: pino.Logger; lines: () => Record<string, unknown>[] } {
   const chunks: string[] = [];
   const sink = new Writable({
@@ -13,8 +14,8 @@ function capturedLogger(): { logger: pino.Logger; lines: () => Record<string, un
       done();
     },
   });
-  const options = loggerOptions('info').pinoHttp as pino.LoggerOptions;
-  const logger = pino(options, sink);
+  const options = loggerOptions('info').pinoHttp as Options;
+  const { logger } = pinoHttp(options, sink);
   const lines = () =>
     chunks
       .join('')

@@ -1,5 +1,5 @@
 import type { Params } from 'nestjs-pino';
-import type { DestinationStream } from 'pino';
+import { type DestinationStream, stdSerializers } from 'pino';
 import { keepQueryParams } from '../common/redact.js';
 import type { LogLevel } from '../config/app-config.js';
 import { redactSecrets } from './log-redaction.js';
@@ -34,7 +34,11 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Para
     // Requests are serialized by hand below (no headers, an allow-listed query); objects logged
     // by code have their secret fields replaced (log-redaction.ts), a second line behind both.
     formatters: { log: redactSecrets, bindings: redactSecrets },
+    // The serializers below get the request and the answer as they are: pino-http's wrapping
+    // would first copy every header of each into an object of its own, to be thrown away.
+    wrapSerializers: false,
     serializers: {
+      err: stdSerializers.err,
       req: (request: { id: unknown; method: string; url: string }) => ({
         id: request.id,
         method: request.method,
