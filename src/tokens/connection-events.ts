@@ -16,6 +16,10 @@ export class ConnectionEvents {
     connections: ConnectionRecord[],
     tx: Transaction,
   ): Promise<void> {
+    if (!this.outbox.enabled) {
+      // A sweep records one event per refreshed token: no snapshots for an outbox that drops them.
+      return;
+    }
     const at = new Date();
     const snapshots = connections.map((connection) => toConnectionDto(connection, at));
     await this.outbox.record(type, snapshots, at, tx);

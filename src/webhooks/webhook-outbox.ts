@@ -17,7 +17,8 @@ import { WebhookEventsRepository } from './webhook-events.repository.js';
  */
 @Injectable()
 export class WebhookOutbox {
-  private readonly enabled: boolean;
+  /** False without WEBHOOK_URL: nothing is written, so callers need not build events. */
+  readonly enabled: boolean;
 
   constructor(
     private readonly events: WebhookEventsRepository,
