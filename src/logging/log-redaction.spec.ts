@@ -48,19 +48,59 @@ describe('redactSecrets', () => {
     expect(line.call).toEqual({ [name]: REDACTED, kept: 'yes' });
   });
 
-  it("keeps node-postgres' client off a logged error, which keeps its message", () => {
+  it("keeps node-postgres' client and secret fields off a logged error, which keeps its stack", () => {
     const { logger, lines } = capturedLogger();
     const error = Object.assign(new Error('connection terminated'), {
       client: { password: 's3cr3t-password' },
+      token: 's3cr3t-token',
     });
 
     logger.warn({ err: error }, 'query failed');
 
     const [line] = lines();
     expect(JSON.stringify(line)).not.toContain('s3cr3t');
-    expect(line.err).toMatchObject({ message: 'connection terminated', client: REDACTED });
-    expect((line.err as { stack: string }).stack).toContain('connection terminated');
+    expect(line.err).toMatchObject({
+      type: 'Error',
+      message: 'connection terminated',
+      client: REDACTED,
+      token: REDACTED,
+    });
+    expect((line.err as { stack: string }).stack).toMatch(/^Error: connection terminated\n\s+at /);
     expect(error.client.password).toBe('s3cr3t-password');
+  });
+
+  it('serializes an error logged under another name the same way', () => {
+    const { logger, lines } = capturedLogger();
+    const error = Object.assign(new Error('refresh failed'), { client: { password: 's3cr3t' } });
+
+    logger.warn({ failure: error }, 'x');
+
+    const [line] = lines();
+    expect(JSON.stringify(line)).not.toContain('s3cr3t');
+    expect(line.failure).toMatchObject({ message: 'refresh failed', client: REDACTED });
+  });
+
+  it('logs an object of a class whose getters need the original, with its secret replaced', () => {
+    const { logger, lines } = capturedLogger();
+    class Call {
+      readonly #url = 'https://graph.test/me';
+      accessToken = 's3cr3t-token';
+      constructor() {
+        // An own getter that works only on the object it was made on.
+        Object.defineProperty(this, 'url', {
+          enumerable: true,
+          get(this: Call) {
+            return this.#url;
+          },
+        });
+      }
+    }
+
+    expect(() => logger.info({ call: new Call() }, 'x')).not.toThrow();
+
+    const [line] = lines();
+    expect(JSON.stringify(line)).not.toContain('s3cr3t');
+    expect(line.call).toEqual({ accessToken: REDACTED, url: 'https://graph.test/me' });
   });
 
   it('keeps headers off an answer logged by hand, and the request binding to its allow-list', () => {

@@ -1,3 +1,4 @@
+import { stdSerializers } from 'pino';
 import { REDACTED } from '../common/redact.js';
 
 /** Field names whose values never reach a log line, logged at the top or one level down. */
@@ -27,10 +28,10 @@ const WITHHELD_UNDER: ReadonlyMap<string, readonly string[]> = new Map([
  * A logged object with every secret field replaced by [REDACTED]: a field named as a secret at
  * its top, under any of its object fields, and the few fields withheld under one parent. The
  * object itself is never changed; nothing is copied unless something is replaced, so the lines
- * without a secret (nearly all) cost a few lookups. Runs before pino's serializers, as a second
- * line behind them and behind the code that chooses what it logs. pino applies it to what each
- * call logs and to the root's bindings, not to a child's: the only child, a request's, binds the
- * request, which the `req` serializer reduces to an allow-list.
+ * without a secret (nearly all) cost a few lookups. pino runs it (`formatters.log`) on what each
+ * call logs, before the serializers, as a second line behind them and behind the code that
+ * chooses what it logs. An error under `err` is left to `serializeError`; one under another key
+ * is serialized here the same way.
  */
 export function redactSecrets<T extends object>(fields: T): T {
   let copy: Record<string, unknown> | undefined;
@@ -49,19 +50,40 @@ export function redactSecrets<T extends object>(fields: T): T {
   return (copy as T | undefined) ?? fields;
 }
 
+/**
+ * pino's error serializer (type, message, stack, cause and the error's own fields), then its
+ * secret fields and node-postgres' client replaced. The error itself is not copied: on Node 22+
+ * `stack` is an accessor that answers only on a real error.
+ */
+export function serializeError(error: unknown): unknown {
+  const serialized: unknown = stdSerializers.err(error as Error);
+  return withheld(serialized, WITHHELD_UNDER.get('err') ?? SECRET_FIELDS);
+}
+
 function redactChild(parentKey: string, value: unknown): unknown {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
     return value;
   }
-  let descriptors: PropertyDescriptorMap | undefined;
-  for (const name of WITHHELD_UNDER.get(parentKey) ?? SECRET_FIELDS) {
+  if (value instanceof Error) {
+    return parentKey === 'err' ? value : serializeError(value);
+  }
+  return withheld(value, WITHHELD_UNDER.get(parentKey) ?? SECRET_FIELDS);
+}
+
+/**
+ * `value` with these fields replaced, as a plain copy of its own enumerable fields (what
+ * JSON.stringify writes of it) when one is there.
+ */
+function withheld(value: unknown, names: readonly string[]): unknown {
+  if (typeof value !== 'object' || value === null) {
+    return value;
+  }
+  let copy: Record<string, unknown> | undefined;
+  for (const name of names) {
     if (Object.hasOwn(value, name)) {
-      descriptors ??= Object.getOwnPropertyDescriptors(value);
-      descriptors[name] = { value: REDACTED, enumerable: true, writable: true, configurable: true };
+      copy ??= { ...value };
+      copy[name] = REDACTED;
     }
   }
-  // A copy of the same kind, with every own property: an Error keeps its message and stack.
-  return descriptors === undefined
-    ? value
-    : (Object.create(Object.getPrototypeOf(value) as object | null, descriptors) as unknown);
+  return copy ?? value;
 }

@@ -1,8 +1,8 @@
 import type { Params } from 'nestjs-pino';
-import { type DestinationStream, stdSerializers } from 'pino';
+import type { DestinationStream } from 'pino';
 import { keepQueryParams } from '../common/redact.js';
 import type { LogLevel } from '../config/app-config.js';
-import { redactSecrets } from './log-redaction.js';
+import { redactSecrets, serializeError } from './log-redaction.js';
 
 /**
  * Query parameters whose values request logs keep: filters and paging, and Instagram's words
@@ -33,12 +33,14 @@ export function loggerOptions(level: LogLevel, stream?: DestinationStream): Para
     level,
     // Requests are serialized by hand below (no headers, an allow-listed query); objects logged
     // by code have their secret fields replaced (log-redaction.ts), a second line behind both.
-    formatters: { log: redactSecrets, bindings: redactSecrets },
+    // Not the bindings: pino formats only the root's (pid, hostname), and the one child, each
+    // request's, binds the request, which the `req` serializer reduces to an allow-list.
+    formatters: { log: redactSecrets },
     // The serializers below get the request and the answer as they are: pino-http's wrapping
     // would first copy every header of each into an object of its own, to be thrown away.
     wrapSerializers: false,
     serializers: {
-      err: stdSerializers.err,
+      err: serializeError,
       req: (request: { id: unknown; method: string; url: string }) => ({
         id: request.id,
         method: request.method,

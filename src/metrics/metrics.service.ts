@@ -184,7 +184,7 @@ export class MetricsService {
 
 /**
  * A count and a latency histogram over the same labels. The children of a label set are made
- * once, on its first record, and kept: prom-client would otherwise hash the labels twice a call.
+ * once, on its first record, and kept: a call then builds no label object and no child.
  */
 class CountedLatency<L extends string> {
   private readonly children = new Map<
