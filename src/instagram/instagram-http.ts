@@ -1,4 +1,5 @@
 import { Agent, request } from 'undici';
+import { Deadline } from '../common/deadline.js';
 
 /** Instagram's answers are small; anything far larger is not an answer we can use. */
 const MAX_RESPONSE_BYTES = 8 * 1024 * 1024;
@@ -25,33 +26,6 @@ export class TransportError extends Error {
  * answered, and a fresh connection usually succeeds.
  */
 const STALE_CONNECTION_CODES = new Set(['UND_ERR_SOCKET', 'ECONNRESET', 'EPIPE', 'UND_ERR_CLOSED']);
-
-/**
- * A signal that aborts after `ms`, whose timer is cleared once the call is over. Not
- * AbortSignal.timeout(): its timer stays scheduled for the whole timeout after the call has
- * answered, so at a few thousand calls a second tens of thousands of signals and timers outlive
- * their calls, are promoted to the old generation and make full collections run every second.
- */
-class Deadline {
-  private readonly controller = new AbortController();
-  private readonly timer: NodeJS.Timeout;
-
-  constructor(ms: number) {
-    this.timer = setTimeout(
-      () => this.controller.abort(new DOMException('the call took too long', 'TimeoutError')),
-      ms,
-    );
-    this.timer.unref();
-  }
-
-  get signal(): AbortSignal {
-    return this.controller.signal;
-  }
-
-  clear(): void {
-    clearTimeout(this.timer);
-  }
-}
 
 /**
  * HTTP to Instagram over undici: keep-alive connections per origin (closed after 4 s idle, or

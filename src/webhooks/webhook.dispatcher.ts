@@ -8,6 +8,7 @@ import {
 import { ConfigService } from '@nestjs/config';
 import { BackgroundLoop } from '../common/background-loop.js';
 import { backoffDelayMs } from '../common/backoff.js';
+import { Deadline } from '../common/deadline.js';
 import type { AppConfig, WebhookConfig } from '../config/app-config.js';
 import { DatabaseUnavailableError } from '../database/database-errors.js';
 import { DatabasePool } from '../database/database-pool.js';
@@ -151,6 +152,7 @@ export class WebhookDispatcher
   private async deliver(webhook: WebhookConfig, event: ClaimedWebhookEvent): Promise<void> {
     const body = JSON.stringify(event.body);
     let failure: string | undefined;
+    const deadline = new Deadline(DELIVERY_TIMEOUT_MS);
     try {
       const response = await fetch(webhook.url, {
         method: 'POST',
@@ -163,7 +165,7 @@ export class WebhookDispatcher
         },
         body,
         redirect: 'manual',
-        signal: AbortSignal.timeout(DELIVERY_TIMEOUT_MS),
+        signal: deadline.signal,
       });
       await response.body?.cancel();
       if (response.status < 200 || response.status >= 300) {
@@ -171,6 +173,8 @@ export class WebhookDispatcher
       }
     } catch (error) {
       failure = error instanceof Error ? `${error.name}: ${error.message}` : 'delivery failed';
+    } finally {
+      deadline.clear();
     }
     if (failure === undefined) {
       await this.database.runBackground(() => this.events.markDelivered(event.id, this.owner));
