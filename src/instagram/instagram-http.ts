@@ -46,22 +46,31 @@ export class InstagramHttp {
     form?: URLSearchParams,
   ): Promise<HttpAnswer> {
     const deadline = new Deadline(timeoutMs);
-    const { signal } = deadline;
     try {
-      for (let attempt = 1; ; attempt++) {
-        try {
-          return await this.once(method, url, signal, form);
-        } catch (error) {
-          const code = (error as { code?: unknown }).code;
-          const dropped = typeof code === 'string' && STALE_CONNECTION_CODES.has(code);
-          if (attempt === 1 && dropped && !signal.aborted) {
-            continue;
-          }
-          throw new TransportError(error, signal.aborted);
-        }
-      }
+      return await this.attempts(method, url, deadline.signal, form);
     } finally {
       deadline.clear();
+    }
+  }
+
+  /** The call, and once more on a fresh connection if a kept-alive one was dropped under it. */
+  private async attempts(
+    method: 'GET' | 'POST',
+    url: URL,
+    signal: AbortSignal,
+    form?: URLSearchParams,
+  ): Promise<HttpAnswer> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, url, signal, form);
+      } catch (error) {
+        const code = (error as { code?: unknown }).code;
+        const dropped = typeof code === 'string' && STALE_CONNECTION_CODES.has(code);
+        if (attempt === 1 && dropped && !signal.aborted) {
+          continue;
+        }
+        throw new TransportError(error, signal.aborted);
+      }
     }
   }
 

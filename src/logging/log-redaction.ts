@@ -16,12 +16,15 @@ const SECRET_FIELDS: readonly string[] = [
 ];
 const SECRET_FIELD_SET: ReadonlySet<string> = new Set(SECRET_FIELDS);
 
+// node-postgres hangs the client, with its connection settings, on some errors.
+const WITHHELD_FROM_ERRORS: readonly string[] = [...SECRET_FIELDS, 'client'];
+const WITHHELD_FROM_MESSAGES: readonly string[] = [...SECRET_FIELDS, 'headers'];
+
 /** The fields withheld under a parent: the secrets, and for a few parents one field more. */
 const WITHHELD_UNDER: ReadonlyMap<string, readonly string[]> = new Map([
-  // node-postgres hangs the client, with its connection settings, on some errors.
-  ['err', [...SECRET_FIELDS, 'client']],
-  ['req', [...SECRET_FIELDS, 'headers']],
-  ['res', [...SECRET_FIELDS, 'headers']],
+  ['err', WITHHELD_FROM_ERRORS],
+  ['req', WITHHELD_FROM_MESSAGES],
+  ['res', WITHHELD_FROM_MESSAGES],
 ]);
 
 /**
@@ -57,7 +60,7 @@ export function redactSecrets<T extends object>(fields: T): T {
  */
 export function serializeError(error: unknown): unknown {
   const serialized: unknown = stdSerializers.err(error as Error);
-  return withheld(serialized, WITHHELD_UNDER.get('err') ?? SECRET_FIELDS);
+  return withheld(serialized, WITHHELD_FROM_ERRORS);
 }
 
 function redactChild(parentKey: string, value: unknown): unknown {

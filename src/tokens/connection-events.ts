@@ -16,13 +16,11 @@ export class ConnectionEvents {
     connections: ConnectionRecord[],
     tx: Transaction,
   ): Promise<void> {
-    if (!this.outbox.enabled) {
-      // A sweep records one event per refreshed token: no snapshots for an outbox that drops them.
-      return;
-    }
-    const at = new Date();
-    const snapshots = connections.map((connection) => toConnectionDto(connection, at));
-    await this.outbox.record(type, snapshots, at, tx);
+    await this.outbox.record(
+      type,
+      (at) => connections.map((connection) => toConnectionDto(connection, at)),
+      tx,
+    );
   }
 
   /** A consent for another owner was refused: the owning service hears of it. */
@@ -31,11 +29,9 @@ export class ConnectionEvents {
     attemptedOwnerId: string | undefined,
     tx: Transaction,
   ): Promise<void> {
-    const at = new Date();
     await this.outbox.record(
       'connection.owner_conflict',
-      [toConnectionDto(connection, at)],
-      at,
+      (at) => [toConnectionDto(connection, at)],
       tx,
       { attemptedOwnerId },
     );

@@ -225,9 +225,7 @@ export class TokensService {
       appScopedId: node.id !== connection.appScopedId ? node.id : undefined,
       professionalId: node.userId !== connection.professionalId ? node.userId : undefined,
     };
-    if (Object.values(changes).some((value) => value !== undefined)) {
-      await this.connections.updateProfile(connection.igUserId, changes);
-    }
+    await this.connections.updateProfile(connection.igUserId, changes);
   }
 
   /** An active, unexpired connection (a lapsed one is marked expired on the way). */

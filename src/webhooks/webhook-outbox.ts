@@ -17,8 +17,7 @@ import { WebhookEventsRepository } from './webhook-events.repository.js';
  */
 @Injectable()
 export class WebhookOutbox {
-  /** False without WEBHOOK_URL: nothing is written, so callers need not build events. */
-  readonly enabled: boolean;
+  private readonly enabled: boolean;
 
   constructor(
     private readonly events: WebhookEventsRepository,
@@ -27,15 +26,23 @@ export class WebhookOutbox {
     this.enabled = config.get('webhook', { infer: true }) !== undefined;
   }
 
-  /** One event of `type` per connection, as the caller saw each at `createdAt`. */
+  /**
+   * One event of `type` per connection that `snapshots` shows, as a caller would read each at the
+   * event's time. Snapshots are built only when events are written: a sweep records one event
+   * per refreshed token.
+   */
   async record<C extends ConnectionSnapshot>(
     type: WebhookEventType,
-    connections: C[],
-    createdAt: Date,
+    snapshots: (createdAt: Date) => C[],
     tx: Transaction,
     details: WebhookEventDetails = {},
   ): Promise<void> {
-    if (!this.enabled || connections.length === 0) {
+    if (!this.enabled) {
+      return;
+    }
+    const createdAt = new Date();
+    const connections = snapshots(createdAt);
+    if (connections.length === 0) {
       return;
     }
     const bodies = connections.map((connection): WebhookEventBody<C> => ({
