@@ -30,11 +30,10 @@ import {
   startProdArgs,
   startService,
 } from './processes.mjs';
+import { CONNECTIONS, emulatorApp, ROUTES, serviceEnv, STORED_CONNECTIONS } from './setup.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
-const CONNECTIONS = 32;
-const STORED_CONNECTIONS = 200;
 const SWEEP_LATENCY_MS = 50;
 const PROBE_RATE = Number(process.env.BENCH_PROBE_RATE ?? 1000);
 const PROBE_SECONDS = 10;
@@ -59,12 +58,6 @@ const TARGETS = {
   sweepP99: 2,
 };
 
-const ROUTES = [
-  { name: 'GET /tokens/:id', path: (id) => `/tokens/${id}` },
-  { name: 'GET /tokens/:id/access-token', path: (id) => `/tokens/${id}/access-token` },
-  { name: 'GET /users/:id', path: (id) => `/users/${id}` },
-];
-
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (value, digits = 0) => Number(value.toFixed(digits));
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
@@ -83,32 +76,6 @@ function check(name, value, limit, ok, unit = '') {
   checks.push({ name, value, limit, ok, unit });
 }
 
-function serviceEnv(database, emulator, extra = {}) {
-  return {
-    PATH: process.env.PATH,
-    NODE_ENV: 'production',
-    HOST: '127.0.0.1',
-    DATABASE_URL: database.url,
-    INSTAGRAM_APP_ID: secrets.appId,
-    INSTAGRAM_APP_SECRET: secrets.appSecret,
-    INSTAGRAM_REDIRECT_URI: 'http://127.0.0.1:3000/auth/instagram/callback',
-    INSTAGRAM_AUTHORIZE_URL: `${emulator.url}/oauth/authorize`,
-    INSTAGRAM_API_URL: emulator.url,
-    INSTAGRAM_GRAPH_URL: emulator.url,
-    TOKEN_ENCRYPTION_KEYS: `${secrets.encryptionKey.id}:${secrets.encryptionKey.key.toString('base64')}`,
-    API_KEYS: `bench:${secrets.apiKey}:*`,
-    ...extra,
-  };
-}
-
-function emulatorApp() {
-  return {
-    appId: secrets.appId,
-    appSecret: secrets.appSecret,
-    redirectUris: ['http://127.0.0.1:3000/auth/instagram/callback'],
-  };
-}
-
 /** CPU seconds a process has used (user + system), from /proc (in clock ticks of 1/100 s). */
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -122,8 +89,8 @@ async function benchReads(database) {
     due: false,
     snapshotFile,
   });
-  const emulator = await startEmulator({ app: emulatorApp(), latencyMs: 0, snapshotFile });
-  const env = serviceEnv(database, emulator);
+  const emulator = await startEmulator({ app: emulatorApp(secrets), latencyMs: 0, snapshotFile });
+  const env = serviceEnv(secrets, database, emulator);
   try {
     if (PARTS.has('boot')) {
       const boots = [];
@@ -275,12 +242,12 @@ async function benchSweep(database, { tokens, concurrency }) {
     snapshotFile,
   });
   const emulator = await startEmulator({
-    app: emulatorApp(),
+    app: emulatorApp(secrets),
     latencyMs: SWEEP_LATENCY_MS,
     snapshotFile,
   });
   const service = await startService({
-    env: serviceEnv(database, emulator, {
+    env: serviceEnv(secrets, database, emulator, {
       REFRESH_SWEEP_INTERVAL_MS: '1000',
       REFRESH_CONCURRENCY: String(concurrency),
     }),

@@ -1,0 +1,46 @@
+// What `npm run bench` and bench/p99-anatomy.mjs share: the hot routes, the stored connections
+// they read, and the environment the service and the raw baseline are given.
+
+/** Keep-alive connections of each measured load. */
+export const CONNECTIONS = 32;
+/** Connections seeded for the reads; each request asks for the next one in turn. */
+export const STORED_CONNECTIONS = 200;
+const REDIRECT_URI = 'http://127.0.0.1:3000/auth/instagram/callback';
+
+export const ROUTES = [
+  { key: 'tokens', name: 'GET /tokens/:id', path: (id) => `/tokens/${id}` },
+  {
+    key: 'reveal',
+    name: 'GET /tokens/:id/access-token',
+    path: (id) => `/tokens/${id}/access-token`,
+  },
+  { key: 'users', name: 'GET /users/:id', path: (id) => `/users/${id}` },
+];
+
+/** The service's variables (the baseline reads the same): production, against the emulator. */
+export function serviceEnv(secrets, database, emulator, extra = {}) {
+  return {
+    PATH: process.env.PATH,
+    NODE_ENV: 'production',
+    HOST: '127.0.0.1',
+    DATABASE_URL: database.url,
+    INSTAGRAM_APP_ID: secrets.appId,
+    INSTAGRAM_APP_SECRET: secrets.appSecret,
+    INSTAGRAM_REDIRECT_URI: REDIRECT_URI,
+    INSTAGRAM_AUTHORIZE_URL: `${emulator.url}/oauth/authorize`,
+    INSTAGRAM_API_URL: emulator.url,
+    INSTAGRAM_GRAPH_URL: emulator.url,
+    TOKEN_ENCRYPTION_KEYS: `${secrets.encryptionKey.id}:${secrets.encryptionKey.key.toString('base64')}`,
+    API_KEYS: `bench:${secrets.apiKey}:*`,
+    ...extra,
+  };
+}
+
+/** The Instagram app the emulator knows, with the bench's secrets. */
+export function emulatorApp(secrets) {
+  return {
+    appId: secrets.appId,
+    appSecret: secrets.appSecret,
+    redirectUris: [REDIRECT_URI],
+  };
+}
