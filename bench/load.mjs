@@ -3,11 +3,21 @@ import autocannon from 'autocannon';
 
 /**
  * Loads `base + path(id)` for `seconds` over `connections` connections; `rate` (req/s over
- * all connections) paces it, unset saturates. Answers req/s, p50/p99 (ms) and what failed.
+ * all connections) paces it, unset saturates. `onResponse` hears each answer's latency (ms) as
+ * it arrives. Answers req/s, p50/p99 (ms) and what failed.
  */
-export async function load({ base, path, ids, token, seconds, connections = 32, rate }) {
+export async function load({
+  base,
+  path,
+  ids,
+  token,
+  seconds,
+  connections = 32,
+  rate,
+  onResponse,
+}) {
   let next = 0;
-  const result = await autocannon({
+  const instance = autocannon({
     url: base,
     connections,
     duration: seconds,
@@ -20,6 +30,10 @@ export async function load({ base, path, ids, token, seconds, connections = 32, 
       },
     ],
   });
+  if (onResponse !== undefined) {
+    instance.on('response', (_client, _status, _bytes, latencyMs) => onResponse(latencyMs));
+  }
+  const result = await instance;
   return {
     rps: result.requests.total / result.duration,
     p50: result.latency.p50,

@@ -8,13 +8,13 @@
 //   BENCH_SECONDS  seconds per run (default 10); each side runs ROUNDS times after a warm-up
 //   BENCH_ROUNDS   default 2
 //   DATABASE_URL   as for `npm run bench`
-import autocannon from 'autocannon';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
-import { benchSecrets, openBenchDatabase, seedConnections } from './database.mjs';
-import { ROOT, startBaseline, startEmulator, startService } from './processes.mjs';
-import { CONNECTIONS, emulatorApp, ROUTES, serviceEnv, STORED_CONNECTIONS } from './setup.mjs';
+import { benchSecrets, openBenchDatabase } from './database.mjs';
+import { load } from './load.mjs';
+import { ROOT, startBaseline, startService } from './processes.mjs';
+import { CONNECTIONS, prepareReads, ROUTES } from './setup.mjs';
 
 const ROUTE = ROUTES.find((route) => route.key === (process.env.BENCH_ROUTE ?? 'users'));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -27,26 +27,18 @@ if (ROUTE === undefined) {
 
 /** Loads one side; answers each request's end (epoch ms) and latency (ms), and req/s. */
 async function run(base, ids, token, seconds) {
-  let next = 0;
   const requests = [];
   const startedAt = Date.now();
-  const instance = autocannon({
-    url: base,
+  const { rps } = await load({
+    base,
+    path: ROUTE.path,
+    ids,
+    token,
+    seconds,
     connections: CONNECTIONS,
-    duration: seconds,
-    headers: { authorization: `Bearer ${token}` },
-    requests: [
-      {
-        method: 'GET',
-        setupRequest: (request) => ({ ...request, path: ROUTE.path(ids[next++ % ids.length]) }),
-      },
-    ],
+    onResponse: (latencyMs) => requests.push({ endedAt: Date.now(), latencyMs }),
   });
-  instance.on('response', (_client, _status, _bytes, latencyMs) =>
-    requests.push({ endedAt: Date.now(), latencyMs }),
-  );
-  const result = await instance;
-  return { startedAt, requests, rps: result.requests.total / result.duration };
+  return { startedAt, requests, rps };
 }
 
 const percentile = (sorted, p) =>
@@ -98,14 +90,7 @@ const tempDir = await mkdtemp(join(os.tmpdir(), 'vault-p99-'));
 const secrets = benchSecrets();
 const database = await openBenchDatabase(tempDir);
 try {
-  const snapshotFile = join(tempDir, 'emulator.json');
-  const ids = await seedConnections(database, secrets, {
-    count: STORED_CONNECTIONS,
-    due: false,
-    snapshotFile,
-  });
-  const emulator = await startEmulator({ app: emulatorApp(secrets), latencyMs: 0, snapshotFile });
-  const env = serviceEnv(secrets, database, emulator);
+  const { ids, emulator, env } = await prepareReads(database, secrets, tempDir);
   const logFile = join(tempDir, 'service.log');
   const service = await startService({
     env,

@@ -30,7 +30,7 @@ import {
   startProdArgs,
   startService,
 } from './processes.mjs';
-import { CONNECTIONS, emulatorApp, ROUTES, serviceEnv, STORED_CONNECTIONS } from './setup.mjs';
+import { CONNECTIONS, emulatorApp, prepareReads, ROUTES, serviceEnv } from './setup.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
@@ -83,14 +83,7 @@ function cpuSeconds(pid) {
 }
 
 async function benchReads(database) {
-  const snapshotFile = join(tempDir, 'reads-emulator.json');
-  const ids = await seedConnections(database, secrets, {
-    count: STORED_CONNECTIONS,
-    due: false,
-    snapshotFile,
-  });
-  const emulator = await startEmulator({ app: emulatorApp(secrets), latencyMs: 0, snapshotFile });
-  const env = serviceEnv(secrets, database, emulator);
+  const { ids, emulator, env } = await prepareReads(database, secrets, tempDir);
   try {
     if (PARTS.has('boot')) {
       const boots = [];

@@ -1,10 +1,13 @@
 // What `npm run bench` and bench/p99-anatomy.mjs share: the hot routes, the stored connections
 // they read, and the environment the service and the raw baseline are given.
+import { join } from 'node:path';
+import { seedConnections } from './database.mjs';
+import { startEmulator } from './processes.mjs';
 
 /** Keep-alive connections of each measured load. */
 export const CONNECTIONS = 32;
 /** Connections seeded for the reads; each request asks for the next one in turn. */
-export const STORED_CONNECTIONS = 200;
+const STORED_CONNECTIONS = 200;
 const REDIRECT_URI = 'http://127.0.0.1:3000/auth/instagram/callback';
 
 export const ROUTES = [
@@ -43,4 +46,20 @@ export function emulatorApp(secrets) {
     appSecret: secrets.appSecret,
     redirectUris: [REDIRECT_URI],
   };
+}
+
+/**
+ * The hot reads' set-up: STORED_CONNECTIONS active connections, the emulator (answering at once)
+ * knowing their accounts, and the environment for a service and baseline reading them. Answers
+ * the stored ids, the emulator and the environment.
+ */
+export async function prepareReads(database, secrets, tempDir) {
+  const snapshotFile = join(tempDir, 'reads-emulator.json');
+  const ids = await seedConnections(database, secrets, {
+    count: STORED_CONNECTIONS,
+    due: false,
+    snapshotFile,
+  });
+  const emulator = await startEmulator({ app: emulatorApp(secrets), latencyMs: 0, snapshotFile });
+  return { ids, emulator, env: serviceEnv(secrets, database, emulator) };
 }
