@@ -48,4 +48,4 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 # What `npm run start:prod` runs, without npm in between: SIGTERM must reach the service.
-CMD ["node", "--max-old-space-size=96", "--max-semi-space-size=16", "--liftoff-only", "dist/bundle/main.js"]
+CMD ["node", "--expose-gc", "--max-old-space-size=192", "--heap-growing-percent=100", "--max-semi-space-size=16", "--liftoff-only", "dist/bundle/main.js"]
