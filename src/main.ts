@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { join } from 'node:path';
 import { createApp } from './app.setup.js';
-import { IdleHeapReclaimer } from './common/idle-heap-reclaimer.js';
+import { startIdleHeapReclaimer } from './common/idle-heap-reclaimer.js';
 import { ConfigError } from './config/config.error.js';
 import { readProcessEnv } from './config/process-env.js';
 import { startRuntime } from './runtime.js';
@@ -62,31 +62,6 @@ async function bootstrap(): Promise<void> {
   process.once('SIGTERM', () => shutdown('SIGTERM'));
   process.once('SIGINT', () => shutdown('SIGINT'));
   process.once('SIGHUP', () => shutdown('SIGHUP'));
-}
-
-/**
- * Under `node --expose-gc` (as `npm run start:prod` and the image run it), gives the heap a spell
- * of load grew back once the process goes quiet; elsewhere V8's own schedule does.
- */
-function startIdleHeapReclaimer(log: (line: string) => void): IdleHeapReclaimer | undefined {
-  const gc = (globalThis as { gc?: (options?: object) => void }).gc;
-  if (typeof gc !== 'function') {
-    return undefined;
-  }
-  const collect = (): void => {
-    // Node 24's V8 returns freed pages to the system only from a memory-reducing collection;
-    // Node 20's ignores this form, and the plain collection after it does the work there.
-    gc({ type: 'major', flavor: 'last-resort' });
-    gc();
-  };
-  const mib = (bytes: number): number => Math.round(bytes / 1048576);
-  const reclaimer = new IdleHeapReclaimer(collect, ({ beforeBytes, afterBytes, tookMs }) =>
-    log(
-      `idle: heap collected, ${mib(beforeBytes)} -> ${mib(afterBytes)} MiB committed in ${Math.round(tookMs)} ms`,
-    ),
-  );
-  reclaimer.start();
-  return reclaimer;
 }
 
 bootstrap().catch((error: unknown) => {

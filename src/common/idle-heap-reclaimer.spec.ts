@@ -1,83 +1,150 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type HeapReclaim, IdleHeapReclaimer } from './idle-heap-reclaimer.js';
+import { type HeapReadings, type HeapReclaim, IdleHeapReclaimer } from './idle-heap-reclaimer.js';
 
-// The collection the service gets from `node --expose-gc`, exposed here for a fresh context.
-setFlagsFromString('--expose-gc');
-const fullCollection = runInNewContext('gc') as () => void;
+const MiB = 1 << 20;
+const OPTIONS = { sampleMs: 1_000, quietMs: 5_000, quietUtilization: 0.02, growthBytes: 16 * MiB };
 
-const OPTIONS = { sampleMs: 100, quietMs: 300, quietUtilization: 0.5, growthBytes: 8 << 20 };
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+/**
+ * A process whose loop and heap a test sets: `busy` or quiet samples, and the old generation
+ * in MiB (the young generation a fixed 32 MiB), which a collection brings down to `liveMiB`.
+ */
+class ScriptedProcess implements HeapReadings {
+  busy = false;
+  oldMiB = 40;
+  liveMiB = 40;
+  collections = 0;
 
-/** Grows the heap by tens of MB of objects, garbage once the answered function is called. */
-function growHeap(): () => void {
-  let kept: { index: number; text: string }[][] = [];
-  for (let block = 0; block < 40; block++) {
-    kept.push(Array.from({ length: 10_000 }, (_, index) => ({ index, text: `row ${index}` })));
+  utilization(): number {
+    return this.busy ? 0.5 : 0.01;
   }
-  return () => {
-    kept = [];
-  };
+
+  committed(): { heapBytes: number; oldGenerationBytes: number } {
+    return { heapBytes: (this.oldMiB + 32) * MiB, oldGenerationBytes: this.oldMiB * MiB };
+  }
+
+  collect(): void {
+    this.collections += 1;
+    this.oldMiB = this.liveMiB;
+  }
 }
 
-/** Keeps the event loop about 80% busy until the answered function is called. */
-function keepBusy(): () => void {
-  const timer = setInterval(() => {
-    const until = performance.now() + 40;
-    while (performance.now() < until) {
-      // spinning, as a loaded process would
-    }
-  }, 50);
-  return () => clearInterval(timer);
+function scripted(): { host: ScriptedProcess; reclaimer: IdleHeapReclaimer } {
+  const host = new ScriptedProcess();
+  const reclaimer = new IdleHeapReclaimer(
+    () => host.collect(),
+    () => undefined,
+    OPTIONS,
+    host,
+  );
+  return { host, reclaimer };
+}
+
+function samples(reclaimer: IdleHeapReclaimer, count: number): void {
+  for (let index = 0; index < count; index++) {
+    reclaimer.sample();
+  }
+}
+
+/** A spell of load: `count` busy samples, after which old space holds `oldMiB`. */
+function load(
+  host: ScriptedProcess,
+  reclaimer: IdleHeapReclaimer,
+  count: number,
+  oldMiB = host.oldMiB,
+): void {
+  host.busy = true;
+  host.oldMiB = oldMiB;
+  samples(reclaimer, count);
+  host.busy = false;
 }
 
 describe('IdleHeapReclaimer', () => {
-  let reclaimer: IdleHeapReclaimer | undefined;
-  afterEach(() => reclaimer?.stop());
-
-  it('collects after a spell of work has grown the heap and the loop has gone quiet, then once more', async () => {
-    const reclaims: HeapReclaim[] = [];
-    let collections = 0;
-    reclaimer = new IdleHeapReclaimer(
-      () => {
-        collections += 1;
-        fullCollection();
-      },
-      (reclaim) => reclaims.push(reclaim),
-      OPTIONS,
-    );
-    reclaimer.start();
-    const stopBusy = keepBusy();
-    const release = growHeap();
-    await sleep(600);
-    // Busy: however much garbage there is, nothing is collected under load.
-    expect(collections).toBe(0);
-    stopBusy();
-    release();
-    for (let waited = 0; reclaims.length < 2 && waited < 5_000; waited += 50) {
-      await sleep(50);
-    }
-    expect(reclaims).toHaveLength(2);
-    const [first, followUp] = reclaims;
-    expect(first.afterBytes).toBeLessThan(first.beforeBytes);
-    expect(followUp.afterBytes).toBeLessThanOrEqual(first.afterBytes);
-    // The heap they left is the new floor: staying quiet does not collect again.
-    await sleep(600);
-    expect(collections).toBe(2);
+  it('collects nothing while the loop is busy, however much the heap grew', () => {
+    const { host, reclaimer } = scripted();
+    load(host, reclaimer, 60, 90);
+    expect(host.collections).toBe(0);
   });
 
-  it('leaves a quiet process whose heap has not grown alone', async () => {
+  it('collects after 5 s of quiet once old space grew 16 MiB, then once more 5 s later', () => {
+    const { host, reclaimer } = scripted();
+    load(host, reclaimer, 10, 90);
+    samples(reclaimer, 4);
+    expect(host.collections).toBe(0);
+    samples(reclaimer, 1);
+    expect(host.collections).toBe(1);
+    samples(reclaimer, 4);
+    expect(host.collections).toBe(1);
+    samples(reclaimer, 1);
+    expect(host.collections).toBe(2);
+    // Settled: a quiet process is left alone.
+    samples(reclaimer, 60);
+    expect(host.collections).toBe(2);
+  });
+
+  it('leaves a heap that grew less than 16 MiB alone', () => {
+    const { host, reclaimer } = scripted();
+    host.oldMiB = 55;
+    samples(reclaimer, 60);
+    expect(host.collections).toBe(0);
+  });
+
+  it('cancels the second collection when work comes between, and starts over on the next spell', () => {
+    const { host, reclaimer } = scripted();
+    host.oldMiB = 90;
+    samples(reclaimer, 5);
+    expect(host.collections).toBe(1);
+    load(host, reclaimer, 2);
+    samples(reclaimer, 30);
+    expect(host.collections).toBe(1);
+    // The next spell of load grows old space again: collected as a new spell.
+    load(host, reclaimer, 5, 70);
+    samples(reclaimer, 10);
+    expect(host.collections).toBe(3);
+  });
+
+  it('does not collect again and again when the live heap itself has grown', () => {
+    const { host, reclaimer } = scripted();
+    host.liveMiB = 80;
+    host.oldMiB = 90;
+    for (let spell = 0; spell < 10; spell++) {
+      load(host, reclaimer, 1);
+      samples(reclaimer, 6);
+    }
+    expect(host.collections).toBe(1);
+  });
+});
+
+describe('IdleHeapReclaimer on this process', () => {
+  // The collection the service gets from `node --expose-gc`, exposed here for a fresh context.
+  setFlagsFromString('--expose-gc');
+  const fullCollection = runInNewContext('gc') as () => void;
+  let reclaimer: IdleHeapReclaimer | undefined;
+  let kept: unknown[] = [];
+  afterEach(() => {
+    reclaimer?.stop();
+    kept = [];
+  });
+
+  it('reads the loop and the heap, and its collection gives back what a spell grew', async () => {
+    // Empty pages left by the tests before this one go first, so the growth below is committed.
     fullCollection();
-    let collections = 0;
-    reclaimer = new IdleHeapReclaimer(
-      () => {
-        collections += 1;
-      },
-      () => undefined,
-      OPTIONS,
-    );
+    const reclaims: HeapReclaim[] = [];
+    reclaimer = new IdleHeapReclaimer(fullCollection, (reclaim) => reclaims.push(reclaim), {
+      sampleMs: 100,
+      quietMs: 300,
+      quietUtilization: 0.5,
+      growthBytes: 8 * MiB,
+    });
     reclaimer.start();
-    await sleep(800);
-    expect(collections).toBe(0);
+    for (let block = 0; block < 60; block++) {
+      kept.push(Array.from({ length: 10_000 }, (_, index) => ({ index, text: `row ${index}` })));
+    }
+    kept = [];
+    for (let waited = 0; reclaims.length === 0 && waited < 5_000; waited += 50) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    expect(reclaims.length).toBeGreaterThan(0);
+    expect(reclaims[0].afterBytes).toBeLessThan(reclaims[0].beforeBytes);
   });
 });

@@ -1,5 +1,5 @@
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
-import { getHeapStatistics } from 'node:v8';
+import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
 
 export interface HeapReclaim {
   /** V8's committed heap before and after the collection. */
@@ -15,49 +15,74 @@ export interface IdleHeapReclaimerOptions {
   quietUtilization: number;
   /** How long the loop must have been quiet before collecting. */
   quietMs: number;
-  /** How much the committed heap must have grown since the last collection (or its low point). */
+  /** How much the old generation must have grown since the last collection (or its low point). */
   growthBytes: number;
 }
 
 export const IDLE_HEAP_RECLAIM_DEFAULTS: IdleHeapReclaimerOptions = {
   sampleMs: 1_000,
-  quietUtilization: 0.05,
+  // Probes and scrapes keep an idle service's loop about 1% busy.
+  quietUtilization: 0.02,
   quietMs: 5_000,
   growthBytes: 16 * 1024 * 1024,
 };
 
-const committedHeapBytes = (): number => getHeapStatistics().total_heap_size;
+/** What the reclaimer reads at each sample; the process's own readings unless a test says. */
+export interface HeapReadings {
+  /** The event loop's utilization since the last call (0 to 1). */
+  utilization(): number;
+  /** V8's committed heap, and the part of it outside the young generation. */
+  committed(): { heapBytes: number; oldGenerationBytes: number };
+}
+
+export function processHeapReadings(): HeapReadings {
+  let last: EventLoopUtilization = performance.eventLoopUtilization();
+  return {
+    utilization: () => {
+      const now = performance.eventLoopUtilization();
+      const { utilization } = performance.eventLoopUtilization(now, last);
+      last = now;
+      return utilization;
+    },
+    committed: () => {
+      const heapBytes = getHeapStatistics().total_heap_size;
+      const young = getHeapSpaceStatistics()
+        .filter((space) => space.space_name.startsWith('new_'))
+        .reduce((sum, space) => sum + space.space_size, 0);
+      return { heapBytes, oldGenerationBytes: heapBytes - young };
+    },
+  };
+}
 
 /**
  * Gives back the heap a spell of work grew. Under load V8 grows the young generation to its
  * largest and lets promoted garbage fill old space (the service's flags let it, so that major
  * collections are rare), and keeps all of it once the load stops until its memory reducer gets
  * round to it, which can take a minute. Once the event loop has been quiet for `quietMs` and the
- * committed heap has grown by `growthBytes` since the last collection, this runs a full
+ * old generation has grown by `growthBytes` since the last collection, this runs a full
  * collection, and one more after another `quietMs` of quiet: V8 shrinks the young generation
  * only in a collection that finds the allocation rate low, which the first, measured against the
- * load, does not. Never while the loop is busy; work between the two starts over.
+ * load, does not. Work between the two cancels the second; the next spell starts over.
  */
 export class IdleHeapReclaimer {
   private readonly options: IdleHeapReclaimerOptions;
   private timer: NodeJS.Timeout | undefined;
-  private lastUtilization: EventLoopUtilization | undefined;
   private quietForMs = 0;
-  private floorBytes = 0;
+  private floorBytes: number;
   private followUpDue = false;
 
   constructor(
-    /** A full garbage collection: `globalThis.gc` under `node --expose-gc`. */
+    /** A full garbage collection. */
     private readonly collect: () => void,
     private readonly onReclaim: (reclaim: HeapReclaim) => void,
     options: Partial<IdleHeapReclaimerOptions> = {},
+    private readonly readings: HeapReadings = processHeapReadings(),
   ) {
     this.options = { ...IDLE_HEAP_RECLAIM_DEFAULTS, ...options };
+    this.floorBytes = readings.committed().oldGenerationBytes;
   }
 
   start(): void {
-    this.lastUtilization = performance.eventLoopUtilization();
-    this.floorBytes = committedHeapBytes();
     this.timer = setInterval(() => this.sample(), this.options.sampleMs);
     this.timer.unref();
   }
@@ -67,41 +92,58 @@ export class IdleHeapReclaimer {
     this.timer = undefined;
   }
 
-  private sample(): void {
-    const now = performance.eventLoopUtilization();
-    const { utilization } = performance.eventLoopUtilization(now, this.lastUtilization);
-    this.lastUtilization = now;
-    const committed = committedHeapBytes();
-    // When V8 shrinks the heap itself, growth counts from there.
-    this.floorBytes = Math.min(this.floorBytes, committed);
+  /** One sample: called every `sampleMs` once started. */
+  sample(): void {
+    const utilization = this.readings.utilization();
+    const before = this.readings.committed();
+    // When V8 shrinks old space itself, growth counts from there.
+    this.floorBytes = Math.min(this.floorBytes, before.oldGenerationBytes);
     if (utilization > this.options.quietUtilization) {
       this.quietForMs = 0;
-      // Work between the two collections: the next quiet starts over.
       this.followUpDue = false;
       return;
     }
     this.quietForMs += this.options.sampleMs;
     if (
       this.quietForMs < this.options.quietMs ||
-      (!this.followUpDue && committed < this.floorBytes + this.options.growthBytes)
+      (!this.followUpDue && before.oldGenerationBytes < this.floorBytes + this.options.growthBytes)
     ) {
       return;
     }
     const startedAt = performance.now();
     this.collect();
-    const after = committedHeapBytes();
-    // The collection's own time is not work: the next sample starts after it.
-    this.lastUtilization = performance.eventLoopUtilization();
+    const tookMs = performance.now() - startedAt;
+    // The collection's own time is not work.
+    this.readings.utilization();
+    const after = this.readings.committed();
+    this.floorBytes = after.oldGenerationBytes;
     this.quietForMs = 0;
-    if (this.followUpDue) {
-      // What the follow-up leaves is the heap settled; growth counts from there.
-      this.floorBytes = after;
-    }
     this.followUpDue = !this.followUpDue;
-    this.onReclaim({
-      beforeBytes: committed,
-      afterBytes: after,
-      tookMs: performance.now() - startedAt,
-    });
+    this.onReclaim({ beforeBytes: before.heapBytes, afterBytes: after.heapBytes, tookMs });
   }
+}
+
+/**
+ * Under `node --expose-gc` (as `npm run start:prod` and the image run it), starts a reclaimer
+ * that logs each collection; elsewhere (`npm run start:dev`, the tests) V8's own schedule stays.
+ */
+export function startIdleHeapReclaimer(log: (line: string) => void): IdleHeapReclaimer | undefined {
+  const { gc } = globalThis;
+  if (gc === undefined) {
+    return undefined;
+  }
+  const collect = (): void => {
+    // Node 24's V8 returns freed pages to the system only from a memory-reducing collection.
+    // Node 20's runs a young-generation collection for this form; the full one follows.
+    gc({ type: 'major', flavor: 'last-resort' });
+    gc();
+  };
+  const mib = (bytes: number): number => Math.round(bytes / 1048576);
+  const reclaimer = new IdleHeapReclaimer(collect, ({ beforeBytes, afterBytes, tookMs }) =>
+    log(
+      `idle: heap collected, ${mib(beforeBytes)} -> ${mib(afterBytes)} MiB committed in ${Math.round(tookMs)} ms`,
+    ),
+  );
+  reclaimer.start();
+  return reclaimer;
 }
