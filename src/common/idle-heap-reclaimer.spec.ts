@@ -3,29 +3,36 @@ import { runInNewContext } from 'node:vm';
 import { type HeapReadings, type HeapReclaim, IdleHeapReclaimer } from './idle-heap-reclaimer.js';
 
 const MiB = 1 << 20;
-const OPTIONS = { sampleMs: 1_000, quietMs: 5_000, quietUtilization: 0.02, growthBytes: 16 * MiB };
+const OPTIONS = {
+  sampleMs: 1_000,
+  quietMs: 5_000,
+  followUpQuietMs: 3_000,
+  quietUtilization: 0.02,
+  growthBytes: 16 * MiB,
+  workMs: 2_000,
+};
 
 /**
- * A process whose loop and heap a test sets: `busy` or quiet samples, and the old generation
- * in MiB (the young generation a fixed 32 MiB), which a collection brings down to `liveMiB`.
+ * A process whose loop and heap a test sets: `busy` (half the loop's time) or quiet samples,
+ * and the committed heap in MiB, which a collection brings down to `liveMiB`.
  */
 class ScriptedProcess implements HeapReadings {
   busy = false;
-  oldMiB = 40;
-  liveMiB = 40;
+  heapMiB = 50;
+  liveMiB = 50;
   collections = 0;
 
   utilization(): number {
     return this.busy ? 0.5 : 0.01;
   }
 
-  committed(): { heapBytes: number; oldGenerationBytes: number } {
-    return { heapBytes: (this.oldMiB + 32) * MiB, oldGenerationBytes: this.oldMiB * MiB };
+  committedBytes(): number {
+    return this.heapMiB * MiB;
   }
 
   collect(): void {
     this.collections += 1;
-    this.oldMiB = this.liveMiB;
+    this.heapMiB = this.liveMiB;
   }
 }
 
@@ -46,15 +53,15 @@ function samples(reclaimer: IdleHeapReclaimer, count: number): void {
   }
 }
 
-/** A spell of load: `count` busy samples, after which old space holds `oldMiB`. */
+/** Work: `count` busy samples (half a second of loop time each), leaving the heap at `heapMiB`. */
 function load(
   host: ScriptedProcess,
   reclaimer: IdleHeapReclaimer,
   count: number,
-  oldMiB = host.oldMiB,
+  heapMiB = host.heapMiB,
 ): void {
   host.busy = true;
-  host.oldMiB = oldMiB;
+  host.heapMiB = heapMiB;
   samples(reclaimer, count);
   host.busy = false;
 }
@@ -62,18 +69,18 @@ function load(
 describe('IdleHeapReclaimer', () => {
   it('collects nothing while the loop is busy, however much the heap grew', () => {
     const { host, reclaimer } = scripted();
-    load(host, reclaimer, 60, 90);
+    load(host, reclaimer, 60, 110);
     expect(host.collections).toBe(0);
   });
 
-  it('collects after 5 s of quiet once old space grew 16 MiB, then once more 5 s later', () => {
+  it('collects after 5 s of quiet once a spell of work grew the heap 16 MiB, then once more 3 s later', () => {
     const { host, reclaimer } = scripted();
-    load(host, reclaimer, 10, 90);
+    load(host, reclaimer, 10, 110);
     samples(reclaimer, 4);
     expect(host.collections).toBe(0);
     samples(reclaimer, 1);
     expect(host.collections).toBe(1);
-    samples(reclaimer, 4);
+    samples(reclaimer, 2);
     expect(host.collections).toBe(1);
     samples(reclaimer, 1);
     expect(host.collections).toBe(2);
@@ -84,34 +91,44 @@ describe('IdleHeapReclaimer', () => {
 
   it('leaves a heap that grew less than 16 MiB alone', () => {
     const { host, reclaimer } = scripted();
-    host.oldMiB = 55;
+    load(host, reclaimer, 10, 65);
     samples(reclaimer, 60);
+    expect(host.collections).toBe(0);
+  });
+
+  it('leaves light work alone, whatever the heap', () => {
+    const { host, reclaimer } = scripted();
+    for (let burst = 0; burst < 3; burst++) {
+      load(host, reclaimer, 1, 110);
+      samples(reclaimer, 10);
+    }
     expect(host.collections).toBe(0);
   });
 
   it('cancels the second collection when work comes between, and starts over on the next spell', () => {
     const { host, reclaimer } = scripted();
-    host.oldMiB = 90;
+    host.liveMiB = 90;
+    load(host, reclaimer, 10, 110);
     samples(reclaimer, 5);
     expect(host.collections).toBe(1);
-    load(host, reclaimer, 2);
+    load(host, reclaimer, 1);
     samples(reclaimer, 30);
     expect(host.collections).toBe(1);
-    // The next spell of load grows old space again: collected as a new spell.
-    load(host, reclaimer, 5, 70);
+    // The next spell counts from where the heap last settled (50 MiB), not from the first's 90.
+    load(host, reclaimer, 5, 100);
     samples(reclaimer, 10);
     expect(host.collections).toBe(3);
   });
 
   it('does not collect again and again when the live heap itself has grown', () => {
     const { host, reclaimer } = scripted();
-    host.liveMiB = 80;
-    host.oldMiB = 90;
+    host.liveMiB = 90;
     for (let spell = 0; spell < 10; spell++) {
-      load(host, reclaimer, 1);
-      samples(reclaimer, 6);
+      load(host, reclaimer, 10, 110);
+      host.heapMiB = host.liveMiB;
+      samples(reclaimer, 12);
     }
-    expect(host.collections).toBe(1);
+    expect(host.collections).toBe(2);
   });
 });
 
@@ -133,8 +150,10 @@ describe('IdleHeapReclaimer on this process', () => {
     reclaimer = new IdleHeapReclaimer(fullCollection, (reclaim) => reclaims.push(reclaim), {
       sampleMs: 100,
       quietMs: 300,
+      followUpQuietMs: 300,
       quietUtilization: 0.5,
       growthBytes: 8 * MiB,
+      workMs: 0,
     });
     reclaimer.start();
     for (let block = 0; block < 60; block++) {

@@ -1,5 +1,5 @@
 import { type EventLoopUtilization, performance } from 'node:perf_hooks';
-import { getHeapSpaceStatistics, getHeapStatistics } from 'node:v8';
+import { getHeapStatistics } from 'node:v8';
 
 export interface HeapReclaim {
   /** V8's committed heap before and after the collection. */
@@ -13,26 +13,33 @@ export interface IdleHeapReclaimerOptions {
   sampleMs: number;
   /** A sample at or under this utilization counts as quiet. */
   quietUtilization: number;
-  /** How long the loop must have been quiet before collecting. */
+  /** How long the loop must have been quiet before the first collection of a spell. */
   quietMs: number;
-  /** How much the old generation must have grown since the last collection (or its low point). */
+  /** How long it must have stayed quiet after the first before the second. */
+  followUpQuietMs: number;
+  /** How much the committed heap must have grown since it last settled (or its low point). */
   growthBytes: number;
+  /** How much event-loop time a spell of work must have taken to count. */
+  workMs: number;
 }
 
 export const IDLE_HEAP_RECLAIM_DEFAULTS: IdleHeapReclaimerOptions = {
   sampleMs: 1_000,
   // Probes and scrapes keep an idle service's loop about 1% busy.
   quietUtilization: 0.02,
-  quietMs: 5_000,
+  // A lull, not a gap between bursts: the collection costs the next burst a warm young generation.
+  quietMs: 15_000,
+  followUpQuietMs: 5_000,
   growthBytes: 16 * 1024 * 1024,
+  workMs: 2_000,
 };
 
 /** What the reclaimer reads at each sample; the process's own readings unless a test says. */
 export interface HeapReadings {
   /** The event loop's utilization since the last call (0 to 1). */
   utilization(): number;
-  /** V8's committed heap, and the part of it outside the young generation. */
-  committed(): { heapBytes: number; oldGenerationBytes: number };
+  /** V8's committed heap. */
+  committedBytes(): number;
 }
 
 export function processHeapReadings(): HeapReadings {
@@ -44,13 +51,7 @@ export function processHeapReadings(): HeapReadings {
       last = now;
       return utilization;
     },
-    committed: () => {
-      const heapBytes = getHeapStatistics().total_heap_size;
-      const young = getHeapSpaceStatistics()
-        .filter((space) => space.space_name.startsWith('new_'))
-        .reduce((sum, space) => sum + space.space_size, 0);
-      return { heapBytes, oldGenerationBytes: heapBytes - young };
-    },
+    committedBytes: () => getHeapStatistics().total_heap_size,
   };
 }
 
@@ -58,16 +59,19 @@ export function processHeapReadings(): HeapReadings {
  * Gives back the heap a spell of work grew. Under load V8 grows the young generation to its
  * largest and lets promoted garbage fill old space (the service's flags let it, so that major
  * collections are rare), and keeps all of it once the load stops until its memory reducer gets
- * round to it, which can take a minute. Once the event loop has been quiet for `quietMs` and the
- * old generation has grown by `growthBytes` since the last collection, this runs a full
- * collection, and one more after another `quietMs` of quiet: V8 shrinks the young generation
- * only in a collection that finds the allocation rate low, which the first, measured against the
- * load, does not. Work between the two cancels the second; the next spell starts over.
+ * round to it, which can take a minute. After a spell of at least `workMs` of event-loop work
+ * that left the committed heap `growthBytes` above where it last settled, once the loop has been
+ * quiet for `quietMs`, this runs a full collection, and one more after `followUpQuietMs` more
+ * of quiet: V8 shrinks the young generation only in a collection that finds the allocation rate
+ * low, which the first, measured against the load, does not. What the second leaves is where the
+ * heap settled. Work between the two cancels the second; the next spell starts over. Light work
+ * (probes, a trickle of requests) never starts a collection.
  */
 export class IdleHeapReclaimer {
   private readonly options: IdleHeapReclaimerOptions;
   private timer: NodeJS.Timeout | undefined;
   private quietForMs = 0;
+  private workMs = 0;
   private floorBytes: number;
   private followUpDue = false;
 
@@ -79,7 +83,7 @@ export class IdleHeapReclaimer {
     private readonly readings: HeapReadings = processHeapReadings(),
   ) {
     this.options = { ...IDLE_HEAP_RECLAIM_DEFAULTS, ...options };
-    this.floorBytes = readings.committed().oldGenerationBytes;
+    this.floorBytes = readings.committedBytes();
   }
 
   start(): void {
@@ -95,19 +99,20 @@ export class IdleHeapReclaimer {
   /** One sample: called every `sampleMs` once started. */
   sample(): void {
     const utilization = this.readings.utilization();
-    const before = this.readings.committed();
-    // When V8 shrinks old space itself, growth counts from there.
-    this.floorBytes = Math.min(this.floorBytes, before.oldGenerationBytes);
+    const before = this.readings.committedBytes();
+    // When V8 shrinks the heap itself, growth counts from there.
+    this.floorBytes = Math.min(this.floorBytes, before);
+    this.workMs += utilization * this.options.sampleMs;
     if (utilization > this.options.quietUtilization) {
       this.quietForMs = 0;
       this.followUpDue = false;
       return;
     }
     this.quietForMs += this.options.sampleMs;
-    if (
-      this.quietForMs < this.options.quietMs ||
-      (!this.followUpDue && before.oldGenerationBytes < this.floorBytes + this.options.growthBytes)
-    ) {
+    const spellOfWork =
+      this.workMs >= this.options.workMs && before >= this.floorBytes + this.options.growthBytes;
+    const quietNeededMs = this.followUpDue ? this.options.followUpQuietMs : this.options.quietMs;
+    if (this.quietForMs < quietNeededMs || !(this.followUpDue || spellOfWork)) {
       return;
     }
     const startedAt = performance.now();
@@ -115,11 +120,14 @@ export class IdleHeapReclaimer {
     const tookMs = performance.now() - startedAt;
     // The collection's own time is not work.
     this.readings.utilization();
-    const after = this.readings.committed();
-    this.floorBytes = after.oldGenerationBytes;
+    const after = this.readings.committedBytes();
+    if (this.followUpDue) {
+      this.floorBytes = after;
+    }
     this.quietForMs = 0;
+    this.workMs = 0;
     this.followUpDue = !this.followUpDue;
-    this.onReclaim({ beforeBytes: before.heapBytes, afterBytes: after.heapBytes, tookMs });
+    this.onReclaim({ beforeBytes: before, afterBytes: after, tookMs });
   }
 }
 
