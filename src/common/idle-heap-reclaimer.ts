@@ -23,7 +23,7 @@ export interface IdleHeapReclaimerOptions {
   workMs: number;
 }
 
-export const IDLE_HEAP_RECLAIM_DEFAULTS: IdleHeapReclaimerOptions = {
+const IDLE_HEAP_RECLAIM_DEFAULTS: IdleHeapReclaimerOptions = {
   sampleMs: 1_000,
   // Probes and scrapes keep an idle service's loop about 1% busy.
   quietUtilization: 0.02,
@@ -42,7 +42,7 @@ export interface HeapReadings {
   committedBytes(): number;
 }
 
-export function processHeapReadings(): HeapReadings {
+function processHeapReadings(): HeapReadings {
   let last: EventLoopUtilization = performance.eventLoopUtilization();
   return {
     utilization: () => {
