@@ -9,6 +9,7 @@
 // that are not installed (Nest imports them only if present, as it did unbundled).
 import { build } from 'esbuild';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -84,6 +85,40 @@ const namedCommonJsExports = {
   },
 };
 
+/**
+ * A decorated class that names itself in its body (`new Logger(TokenRefresher.name)`) comes
+ * out of tsc as `X = X_1 = class X {`; the bundle drops or renames the inner name, and the
+ * class would be called `X_1` in log contexts. Such a class states its own name once, when it
+ * is defined (keepNames would do it for every function, per request too).
+ */
+const ALIASED_CLASS = /\b(\w+) = \1_1 = class \1 \{/g;
+const ownClassNames = {
+  name: 'own-class-names',
+  setup(bundler) {
+    const ownDist = join(root, 'dist');
+    bundler.onLoad({ filter: /\.js$/ }, async (args) => {
+      if (!args.path.startsWith(`${ownDist}/`)) {
+        return undefined;
+      }
+      const source = await readFile(args.path, 'utf8');
+      // On the same line: tsc's source map stays true.
+      const named = source.replace(
+        ALIASED_CLASS,
+        (line, name) =>
+          `${line} static { Object.defineProperty(this, 'name', { value: '${name}' }); }`,
+      );
+      if (named === source) {
+        return undefined;
+      }
+      return {
+        contents: named,
+        loader: 'js',
+        resolveDir: dirname(args.path),
+      };
+    });
+  },
+};
+
 /** A .js file is CommonJS unless its package says "type": "module". */
 function isCommonJs(file) {
   if (file.endsWith('.mjs')) {
@@ -111,13 +146,14 @@ await build({
   target: 'node20',
   // Whitespace goes: a smaller source is parsed faster and kept in memory for the process's
   // life. Names are not pinned (keepNames): it wraps every function created, per request too,
-  // and cost ~20% of a hot read's CPU; a class renamed for a clash keeps its own name inside
-  // `class X {}`, which is what Nest's logs and Swagger's schema names read.
+  // and cost ~20% of a hot read's CPU. A class renamed for a clash keeps its own name inside
+  // `class X {}`, which is what Nest's logs and Swagger's schema names read; the service's
+  // classes that name themselves are seen to by ownClassNames (above).
   minifyWhitespace: true,
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [namedCommonJsExports, keepUnbundled],
+  plugins: [namedCommonJsExports, keepUnbundled, ownClassNames],
   // CommonJS packages inside an ES module still call require() and read __dirname.
   banner: {
     js: [

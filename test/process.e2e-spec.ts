@@ -179,6 +179,9 @@ describe('the service as a process (npm run start:prod)', () => {
       expect(log).toContain('SIGTERM received');
       expect(log.indexOf('PostgreSQL stopped')).toBeGreaterThan(log.indexOf('SIGTERM received'));
       expect(existsSync(join(cwd, '.data/postgres/postmaster.pid'))).toBe(false);
+      // The bundle keeps the names of classes that name themselves (tsc's `X = X_1 = class X`).
+      expect(log).toContain('"context":"AuthService"');
+      expect(log).not.toMatch(/"context":"\w+_\d+"/);
     } finally {
       started.child.kill('SIGKILL');
       await cleanUp();
