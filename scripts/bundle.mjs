@@ -122,14 +122,18 @@ const ownClassNames = {
 };
 
 /**
- * Two dependencies touch a global of Node's own fetch at load (`Response`, `Headers`), and on
- * Node 20 that loads Node's whole fetch implementation at boot (~100 ms of CPU) for answers a
- * Node service knows: node-postgres builds a `Response` to ask whether it runs in a Cloudflare
- * Worker, and undici's cookie helpers (which the service never calls) also accept the global
- * `Headers`. The bundle edits out both. A package whose source no longer reads as expected fails
- * the build rather than keep a stale edit.
+ * Edits to dependencies, made as they are bundled, for work they do at load that this service
+ * never needs. A package whose source no longer reads as expected fails the build rather than
+ * keep a stale edit.
+ *
+ * Two touch a global of Node's own fetch (`Response`, `Headers`), which on Node 20 loads Node's
+ * whole fetch implementation at boot (~100 ms of CPU): node-postgres builds a `Response` to ask
+ * whether it runs in a Cloudflare Worker (this bundle runs on Node), and undici's cookie helpers
+ * (never called here) also accept the global `Headers`. Two load at start what only one
+ * unused path needs (~40 ms each): class-validator's phone-number check its metadata, and
+ * @fastify/static the folder globbing for `wildcard: false`; those now load on first use.
  */
-const NODE_ONLY_EDITS = [
+const DEPENDENCY_EDITS = [
   {
     file: /[\\/]node_modules[\\/]pg[\\/]lib[\\/]stream\.js$/,
     from: 'function getStreamFuncs() {\n  if (isCloudflareRuntime()) {',
@@ -140,15 +144,25 @@ const NODE_ONLY_EDITS = [
     from: 'webidl.brandCheckMultiple([Headers, globalThis.Headers].filter(Boolean))',
     to: 'webidl.brandCheckMultiple([Headers])',
   },
+  {
+    file: /[\\/]node_modules[\\/]class-validator[\\/]cjs[\\/]decorator[\\/]string[\\/]IsPhoneNumber\.js$/,
+    from: 'const max_1 = require("libphonenumber-js/max");',
+    to: 'const max_1 = { get parsePhoneNumber() { return require("libphonenumber-js/max").parsePhoneNumber; } };',
+  },
+  {
+    file: /[\\/]node_modules[\\/]@fastify[\\/]static[\\/]index\.js$/,
+    from: "const { glob } = require('glob')",
+    to: "const glob = (...args) => require('glob').glob(...args)",
+  },
 ];
-const nodeOnlyEdits = {
-  name: 'node-only-edits',
+const dependencyEdits = {
+  name: 'dependency-edits',
   setup(bundler) {
-    for (const edit of NODE_ONLY_EDITS) {
+    for (const edit of DEPENDENCY_EDITS) {
       bundler.onLoad({ filter: edit.file }, async (args) => {
         const source = await readFile(args.path, 'utf8');
         if (!source.includes(edit.from)) {
-          throw new Error(`${args.path}: no longer reads "${edit.from}"; see NODE_ONLY_EDITS`);
+          throw new Error(`${args.path}: no longer reads "${edit.from}"; see DEPENDENCY_EDITS`);
         }
         return {
           contents: source.replace(edit.from, edit.to),
@@ -194,7 +208,7 @@ await build({
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [namedCommonJsExports, keepUnbundled, ownClassNames, nodeOnlyEdits],
+  plugins: [namedCommonJsExports, keepUnbundled, ownClassNames, dependencyEdits],
   // CommonJS packages inside an ES module still call require() and read __dirname.
   banner: {
     js: [
