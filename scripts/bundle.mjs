@@ -87,6 +87,12 @@ const namedCommonJsExports = {
   },
 };
 
+/** A JavaScript file as esbuild would load it, its source put through `edit` first. */
+async function loadEdited(path, edit) {
+  const source = await readFile(path, 'utf8');
+  return { contents: edit(source), loader: 'js', resolveDir: dirname(path) };
+}
+
 /**
  * A decorated class that names itself in its body (`new Logger(TokenRefresher.name)`) comes
  * out of tsc as `X = X_1 = class X {`; the bundle drops or renames the inner name, and the
@@ -98,25 +104,18 @@ const ownClassNames = {
   name: 'own-class-names',
   setup(bundler) {
     const ownDist = join(root, 'dist');
-    bundler.onLoad({ filter: /\.js$/ }, async (args) => {
+    bundler.onLoad({ filter: /\.js$/ }, (args) => {
       if (!args.path.startsWith(`${ownDist}/`)) {
         return undefined;
       }
-      const source = await readFile(args.path, 'utf8');
       // On the same line: tsc's source map stays true.
-      const named = source.replace(
-        ALIASED_CLASS,
-        (line, name) =>
-          `${line} static { Object.defineProperty(this, 'name', { value: '${name}' }); }`,
+      return loadEdited(args.path, (source) =>
+        source.replace(
+          ALIASED_CLASS,
+          (line, name) =>
+            `${line} static { Object.defineProperty(this, 'name', { value: '${name}' }); }`,
+        ),
       );
-      if (named === source) {
-        return undefined;
-      }
-      return {
-        contents: named,
-        loader: 'js',
-        resolveDir: dirname(args.path),
-      };
     });
   },
 };
@@ -159,17 +158,14 @@ const dependencyEdits = {
   name: 'dependency-edits',
   setup(bundler) {
     for (const edit of DEPENDENCY_EDITS) {
-      bundler.onLoad({ filter: edit.file }, async (args) => {
-        const source = await readFile(args.path, 'utf8');
-        if (!source.includes(edit.from)) {
-          throw new Error(`${args.path}: no longer reads "${edit.from}"; see DEPENDENCY_EDITS`);
-        }
-        return {
-          contents: source.replace(edit.from, edit.to),
-          loader: 'js',
-          resolveDir: dirname(args.path),
-        };
-      });
+      bundler.onLoad({ filter: edit.file }, (args) =>
+        loadEdited(args.path, (source) => {
+          if (!source.includes(edit.from)) {
+            throw new Error(`${args.path}: no longer reads "${edit.from}"; see DEPENDENCY_EDITS`);
+          }
+          return source.replace(edit.from, edit.to);
+        }),
+      );
     }
   },
 };
