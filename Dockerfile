@@ -9,7 +9,7 @@ COPY scripts/prisma-generate.mjs ./scripts/
 COPY prisma ./prisma
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
-COPY scripts/slim-runtime.mjs scripts/bundle.mjs ./scripts/
+COPY scripts/slim-runtime.mjs scripts/bundle.mjs scripts/service-loader.mjs ./scripts/
 COPY src ./src
 RUN npm run build \
  # Optional dependencies are the embedded PostgreSQL binaries: the image uses a real server.
