@@ -10,6 +10,11 @@ import type { ConnectionRecord } from './connection.record.js';
 export class ConnectionEvents {
   constructor(private readonly outbox: WebhookOutbox) {}
 
+  /** False without WEBHOOK_URL: record() then writes nothing. */
+  get recording(): boolean {
+    return this.outbox.enabled;
+  }
+
   /** One event per connection, each showing the connection as a caller would read it now. */
   async record(
     type: WebhookEventType,

@@ -48,6 +48,20 @@ describe('TokenCipher', () => {
     expect(cipher.open(second, IG_USER_ID)).toBe(TOKEN);
   });
 
+  it('never gives two seals the same nonce, across the blocks its nonces are drawn in', () => {
+    const cipher = new TokenCipher([KEY_A, KEY_B]);
+    const nonces = new Set<string>();
+    const seals = 1000; // several draws of nonces
+
+    for (let i = 0; i < seals; i++) {
+      const sealed = cipher.seal(TOKEN, IG_USER_ID);
+      nonces.add(sealed.ciphertext.subarray(1, 13).toString('hex'));
+      expect(cipher.open(sealed, IG_USER_ID)).toBe(TOKEN);
+    }
+
+    expect(nonces.size).toBe(seals);
+  });
+
   it('refuses to open a token sealed for another Instagram user', () => {
     const cipher = new TokenCipher([KEY_A]);
     const sealed = cipher.seal(TOKEN, IG_USER_ID);

@@ -17,7 +17,8 @@ import { WebhookEventsRepository } from './webhook-events.repository.js';
  */
 @Injectable()
 export class WebhookOutbox {
-  private readonly enabled: boolean;
+  /** False without WEBHOOK_URL: record() then writes nothing. */
+  readonly enabled: boolean;
 
   constructor(
     private readonly events: WebhookEventsRepository,
