@@ -163,8 +163,8 @@ await build({
 });
 
 // esbuild leaves non-ASCII characters in regular expressions (validator's alphabets): one of
-// them makes V8 hold the whole 4 MB source as two bytes per character, and Node decode it as
-// UTF-8 rather than copy it. Escaped, they mean the same to every regular expression and string.
+// them makes V8 hold the whole 4 MB source as two bytes per character. Escaped, they mean the
+// same to every regular expression and string, and the loader reads the file as Latin-1.
 writeFileSync(
   bundleFile,
   readFileSync(bundleFile, 'utf8').replace(/[^\0-\x7f]/g, (char, offset, source) => {

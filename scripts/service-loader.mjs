@@ -29,9 +29,10 @@ function readCache() {
 }
 
 const cachedData = mode === 'write' ? undefined : readCache();
-// Node's own CommonJS wrapper, on the first line: the bundle's source map stays true.
+// Node's own CommonJS wrapper, on the first line: the bundle's source map stays true. The build
+// leaves the bundle ASCII only, so Latin-1 reads it exactly, without UTF-8 decoding (~60 ms).
 const script = new Script(
-  `(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'utf8')}\n})`,
+  `(function (exports, require, module, __filename, __dirname) { ${readFileSync(file, 'latin1')}\n})`,
   { filename: file, cachedData },
 );
 
