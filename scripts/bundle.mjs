@@ -13,7 +13,7 @@
 // ~100 ms of every boot.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -135,7 +135,7 @@ const dependencyEdits = {
   },
 };
 
-await build({
+const { outputFiles } = await build({
   entryPoints: [join(root, 'dist/service.js')],
   outfile: bundleFile,
   bundle: true,
@@ -154,6 +154,7 @@ await build({
   minifySyntax: true,
   sourcemap: 'linked',
   logLevel: 'warning',
+  write: false,
   plugins: [keepUnbundled, ownClassNames, dependencyEdits],
   // The ES modules' import.meta.url, as the bundle's own file.
   define: { 'import.meta.url': '__vaultImportMetaUrl' },
@@ -165,17 +166,20 @@ await build({
 // esbuild leaves non-ASCII characters in regular expressions (validator's alphabets): one of
 // them makes V8 hold the whole 4 MB source as two bytes per character. Escaped, they mean the
 // same to every regular expression and string, and the loader reads the file as Latin-1.
-writeFileSync(
-  bundleFile,
-  readFileSync(bundleFile, 'utf8').replace(/[^\0-\x7f]/g, (char, offset, source) => {
+function asciiOnly(code) {
+  return code.replace(/[^\0-\x7f]/g, (char, offset, source) => {
     if (source[offset - 1] === '\\') {
       throw new Error(
         `service.cjs: an escaped non-ASCII character at ${offset}; escape it by hand`,
       );
     }
     return `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`;
-  }),
-);
+  });
+}
+mkdirSync(outdir, { recursive: true });
+for (const output of outputFiles) {
+  writeFileSync(output.path, output.path === bundleFile ? asciiOnly(output.text) : output.contents);
+}
 
 // The entry point, and V8's code cache made by it under the production flags (package.json's
 // start:prod, which the Dockerfile's CMD repeats): a cache made under other flags is rejected.

@@ -200,9 +200,7 @@ export class ConnectionsRepository {
     return this.prisma.$transaction(async (tx) => {
       const swapped = await tx.$queryRawUnsafe<ConnectionRow[]>(SWAP_TOKENS.text, ...values);
       const connections = swapped.map(toConnectionRecord);
-      if (connections.length > 0) {
-        await this.events.record('connection.refreshed', connections, tx);
-      }
+      await this.events.record('connection.refreshed', connections, tx);
       return byIgUserId(connections);
     });
   }
