@@ -1,6 +1,7 @@
 // `npm run bench`: the service's production build side by side with a raw Node server doing the
 // same work (bench/raw-baseline.mjs), the Instagram emulator in a process of its own; then
-// memory, boot time and the refresh sweep. Prints the figures, writes them into BENCHMARKS.md
+// memory, boot time and the refresh sweep, with reads probed at a steady rate during the
+// largest sweep (bench/paced-load.mjs). Prints the figures, writes them into BENCHMARKS.md
 // (between the bench markers) and exits 1 when a target of issue 12 is missed.
 //
 //   BENCH_SECONDS  seconds per measured load run (default 10; each side runs twice per route)
@@ -22,6 +23,7 @@ import {
   seedConnections,
 } from './database.mjs';
 import { load } from './load.mjs';
+import { pacedLoad } from './paced-load.mjs';
 import {
   ROOT,
   rssMiB,
@@ -239,30 +241,49 @@ async function benchSweep(database, { tokens, concurrency }) {
     latencyMs: SWEEP_LATENCY_MS,
     snapshotFile,
   });
-  const service = await startService({
-    env: serviceEnv(secrets, database, emulator, {
-      REFRESH_SWEEP_INTERVAL_MS: '1000',
-      REFRESH_CONCURRENCY: String(concurrency),
-    }),
-    logFile,
+  const env = serviceEnv(secrets, database, emulator, {
+    REFRESH_SWEEP_INTERVAL_MS: '1000',
+    REFRESH_CONCURRENCY: String(concurrency),
   });
-  const probeIds = ids.filter((_, index) => index % Math.ceil(tokens / 1000) === 0);
-  const probe = (seconds) =>
-    load({
-      base: service.base,
-      path: (id) => `/tokens/${id}`,
-      ids: probeIds,
+  const service = await startService({ env, logFile });
+  // The probed sweep also probes the raw baseline, reading the same table on the same machine:
+  // what a server that does nothing but the read would see of the sweep.
+  let baseline;
+  const probePaths = ids
+    .filter((_, index) => index % Math.ceil(tokens / 1000) === 0)
+    .map((id) => `/tokens/${id}`);
+  const probe = (side, seconds) =>
+    pacedLoad({
+      base: side === 'service' ? service.base : baseline.base,
+      paths: probePaths,
       token: secrets.apiKey,
       seconds,
       connections: CONNECTIONS,
       rate: PROBE_RATE,
     });
+  /** Probes each side in turn, `sides` giving the order; answers each side's mean figures. */
+  const probeSides = async (sides) => {
+    const runs = { service: [], baseline: [] };
+    for (const side of sides) {
+      runs[side].push(await probe(side, PROBE_SECONDS));
+    }
+    const summary = (list) => ({
+      p50: mean(list.map((r) => r.p50)),
+      p99: mean(list.map((r) => r.p99)),
+      p99s: list.map((r) => r.p99),
+      lagMs: Math.max(...list.map((r) => r.lagMs)),
+      failed: list.reduce((sum, r) => sum + r.failed, 0),
+    });
+    return { service: summary(runs.service), baseline: summary(runs.baseline) };
+  };
   const bound = (tokens * SWEEP_LATENCY_MS) / concurrency;
   const result = { tokens, concurrency, boundMs: bound };
   try {
     if (probed) {
-      await probe(WARMUP_SECONDS);
-      result.idle = await probe(PROBE_SECONDS);
+      baseline = await startBaseline(env);
+      await probe('service', WARMUP_SECONDS);
+      await probe('baseline', WARMUP_SECONDS);
+      result.idle = await probeSides(['service', 'baseline', 'service', 'baseline']);
       await makeAllDue(database);
     }
     let duringSweep;
@@ -278,7 +299,9 @@ async function benchSweep(database, { tokens, concurrency }) {
       if (tally.count > 0 && cpuAt === undefined) {
         cpuAt = { cpu: cpuSeconds(service.pid), wall: performance.now() };
         if (probed) {
-          duringSweep = sleep(2000).then(() => probe(PROBE_SECONDS));
+          duringSweep = sleep(2000).then(() =>
+            probeSides(['service', 'baseline', 'service', 'baseline']),
+          );
         }
       }
       await sleep(250);
@@ -303,10 +326,13 @@ async function benchSweep(database, { tokens, concurrency }) {
       `  sweep ${tokens} x ${concurrency}: ${round(result.durationMs / 1000, 1)} s, bound ${round(bound / 1000, 1)} s, ratio ${round(result.ratio, 2)}, service ${round(result.serviceCores ?? 0, 2)} cores`,
     );
     if (probed) {
-      result.p99Ratio = result.during.p99 / result.idle.p99;
-      say(
-        `  GET /tokens/:id at ${PROBE_RATE} req/s: p99 idle ${result.idle.p99} ms, during the sweep ${result.during.p99} ms`,
-      );
+      result.p99Ratio = result.during.service.p99 / result.idle.service.p99;
+      result.baselineP99Ratio = result.during.baseline.p99 / result.idle.baseline.p99;
+      for (const side of ['service', 'baseline']) {
+        say(
+          `  GET /tokens/:id ${side.padEnd(8)} at ${PROBE_RATE} req/s: p99 idle ${result.idle[side].p99} ms, during the sweep ${result.during[side].p99s.join(' and ')} ms (sender's clock at most ${Math.max(result.idle[side].lagMs, result.during[side].lagMs)} ms late)`,
+        );
+      }
       check(
         `sweep ${tokens} x ${concurrency} vs N x latency / concurrency`,
         round(result.ratio, 2),
@@ -318,11 +344,12 @@ async function benchSweep(database, { tokens, concurrency }) {
         'GET /tokens/:id p99 during the sweep vs idle',
         round(result.p99Ratio, 2),
         `<= ${TARGETS.sweepP99}`,
-        result.p99Ratio <= TARGETS.sweepP99 && result.during.failed === 0,
+        result.p99Ratio <= TARGETS.sweepP99 && result.during.service.failed === 0,
         'x',
       );
     }
   } finally {
+    await baseline?.stop();
     await service.stop();
     await emulator.stop();
   }
@@ -404,9 +431,12 @@ function markdown(env) {
     }
     const probed = results.sweeps.find((s) => s.idle);
     if (probed) {
+      const side = (name, figures, ratio) =>
+        `${name} p99 ${ms(figures.idle.p99)} idle (${figures.idle.p99s.map(ms).join(', ')}; p50 ${ms(figures.idle.p50)}), ${ms(figures.during.p99)} during the sweep (${figures.during.p99s.map(ms).join(', ')}; p50 ${ms(figures.during.p50)}): ${round(ratio, 2)}x`;
+      const of = (name) => ({ idle: probed.idle[name], during: probed.during[name] });
       lines.push(
         '',
-        `\`GET /tokens/:id\` paced at ${PROBE_RATE} req/s over ${CONNECTIONS} connections for ${PROBE_SECONDS} s: p99 ${probed.idle.p99} ms idle (p50 ${probed.idle.p50} ms), ${probed.during.p99} ms during the ${probed.tokens}-token sweep (p50 ${probed.during.p50} ms): ${round(probed.p99Ratio, 2)}x.`,
+        `\`GET /tokens/:id\` at a steady ${PROBE_RATE} req/s over ${CONNECTIONS} warm connections, ${PROBE_SECONDS} s a run, each latency from when its request was due, by a sender in a worker thread of its own; twice idle and twice during the ${probed.tokens}-token sweep, alternating with the raw baseline reading the same table: ${side('service', of('service'), probed.p99Ratio)}; ${side('raw baseline', of('baseline'), probed.baselineP99Ratio)}.`,
       );
     }
   }

@@ -1,0 +1,176 @@
+// A steady request rate, timed from when each request was due, run in a worker thread of its
+// own so the bench's heap (100,000 seeded ids) and its other timers never delay the sends.
+import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { connect } from 'node:net';
+
+/** The clock ticks this often and sends every request that has come due. */
+const TICK_MS = 1;
+/** How long the last requests may take before they count as failed. */
+const ANSWER_DEADLINE_MS = 30_000;
+
+/**
+ * Sends `rate` req/s to `base` + each of `paths` in turn for `seconds`, one request every
+ * 1/rate s whatever the answers do (an open loop), over `connections` keep-alive connections
+ * opened before the clock starts. Each latency counts from when its request was due, not from
+ * when a free connection took it: a stall shows in every request it held back, as a caller
+ * sending at that rate would see it. (autocannon's `overallRate` sends each connection's quota
+ * for the second back to back, and its coordinated-omission correction takes 1 ms as the
+ * interval between requests, so one slow answer of n ms adds n samples.) Answers req/s,
+ * p50/p99/max (ms), what failed, and `lagMs`, the most the sender's own clock fell behind.
+ */
+export function pacedLoad(options) {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(new URL(import.meta.url), { workerData: options });
+    worker.once('message', resolve);
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`the paced load exited with ${code}`)));
+  });
+}
+
+/**
+ * The smallest HTTP/1.1 client that serves: keep-alive connections, one request in flight on
+ * each, answers read by Content-Length. undici cost the sender a quarter of a core at 1,000
+ * req/s, on the two cores the service, PostgreSQL and the emulator share with it.
+ */
+async function openConnections(base, count) {
+  const { hostname, port } = new URL(base);
+  return Promise.all(
+    Array.from(
+      { length: count },
+      () =>
+        new Promise((resolve, reject) => {
+          const socket = connect({ host: hostname, port: Number(port), noDelay: true });
+          socket.once('connect', () => resolve(socket));
+          socket.once('error', reject);
+        }),
+    ),
+  );
+}
+
+const HEADER_END = Buffer.from('\r\n\r\n');
+
+/** Reads one answer after another off `socket`, calling `onAnswer(status)` for each. */
+function readAnswers(socket, onAnswer) {
+  let buffered = Buffer.alloc(0);
+  socket.on('data', (chunk) => {
+    buffered = buffered.length === 0 ? chunk : Buffer.concat([buffered, chunk]);
+    for (;;) {
+      const headerEnd = buffered.indexOf(HEADER_END);
+      if (headerEnd < 0) {
+        return;
+      }
+      const head = buffered.toString('latin1', 0, headerEnd);
+      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
+      const end = headerEnd + HEADER_END.length + length;
+      if (buffered.length < end) {
+        return;
+      }
+      buffered = buffered.subarray(end);
+      onAnswer(Number(head.slice(9, 12)));
+    }
+  });
+}
+
+async function run({ base, paths, token, seconds, connections, rate }) {
+  const host = new URL(base).host;
+  const requests = paths.map((path) =>
+    Buffer.from(`GET ${path} HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${token}\r\n\r\n`),
+  );
+  const sockets = await openConnections(base, connections);
+  let next = 0;
+  let failed = 0;
+  /** Requests due but waiting for a free connection, as the times they were due. */
+  const waiting = [];
+  const free = [];
+  const latencies = [];
+  const dueAtOf = new Map();
+  const dispatch = (socket, dueAt) => {
+    dueAtOf.set(socket, dueAt);
+    socket.write(requests[next++ % requests.length]);
+  };
+  // One request on each connection first: the connections are warm when the clock starts.
+  let warming = connections;
+  let warmed;
+  for (const socket of sockets) {
+    socket.on('error', () => {
+      failed += 1;
+    });
+    readAnswers(socket, (status) => {
+      if (warming > 0) {
+        warming -= 1;
+        free.push(socket);
+        if (warming === 0) {
+          warmed();
+        }
+        return;
+      }
+      latencies.push(performance.now() - dueAtOf.get(socket));
+      if (status !== 200) {
+        failed += 1;
+      }
+      if (waiting.length > 0) {
+        dispatch(socket, waiting.shift());
+      } else {
+        free.push(socket);
+      }
+    });
+  }
+  try {
+    await new Promise((resolve) => {
+      warmed = resolve;
+      for (const socket of sockets) {
+        socket.write(requests[next++ % requests.length]);
+      }
+    });
+    const total = Math.round(seconds * rate);
+    const intervalMs = 1000 / rate;
+    let lagMs = 0;
+    const startedAt = performance.now();
+    await new Promise((resolve) => {
+      let sent = 0;
+      const timer = setInterval(() => {
+        const now = performance.now();
+        lagMs = Math.max(lagMs, now - (startedAt + sent * intervalMs));
+        const due = Math.min(total, Math.floor((now - startedAt) / intervalMs) + 1);
+        for (; sent < due; sent += 1) {
+          const dueAt = startedAt + sent * intervalMs;
+          const socket = free.pop();
+          if (socket === undefined) {
+            waiting.push(dueAt);
+          } else {
+            dispatch(socket, dueAt);
+          }
+        }
+        if (sent === total) {
+          clearInterval(timer);
+          resolve();
+        }
+      }, TICK_MS);
+    });
+    const deadline = performance.now() + ANSWER_DEADLINE_MS;
+    while (latencies.length < total && performance.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    failed += total - latencies.length;
+    const elapsedS = (performance.now() - startedAt) / 1000;
+    latencies.sort((a, b) => a - b);
+    const at = (q) =>
+      Number(latencies[Math.min(latencies.length - 1, Math.floor(total * q))].toFixed(1));
+    return {
+      rps: latencies.length / elapsedS,
+      p50: at(0.5),
+      p99: at(0.99),
+      max: at(1),
+      failed,
+      lagMs: Number(lagMs.toFixed(1)),
+    };
+  } finally {
+    for (const socket of sockets) {
+      socket.destroy();
+    }
+  }
+}
+
+if (!isMainThread) {
+  parentPort.postMessage(await run(workerData));
+}
