@@ -29,11 +29,10 @@ export function pacedLoad(options) {
 
 /**
  * The smallest HTTP/1.1 client that serves: keep-alive connections, one request in flight on
- * each, answers read by Content-Length. undici cost the sender a quarter of a core at 1,000
+ * each, answers read by Content-Length (which both the service and the baseline send). undici cost the sender a quarter of a core at 1,000
  * req/s, on the two cores the service, PostgreSQL and the emulator share with it.
  */
-async function openConnections(base, count) {
-  const { hostname, port } = new URL(base);
+async function openConnections({ hostname, port }, count) {
   return Promise.all(
     Array.from(
       { length: count },
@@ -60,8 +59,12 @@ function readAnswers(socket, onAnswer) {
         return;
       }
       const head = buffered.toString('latin1', 0, headerEnd);
-      const length = Number(/\r\ncontent-length: *(\d+)/i.exec(head)?.[1] ?? 0);
-      const end = headerEnd + HEADER_END.length + length;
+      const length = /\r\ncontent-length: *(\d+)/i.exec(head)?.[1];
+      if (length === undefined) {
+        // A chunked answer would be misread as two: fail the load instead.
+        throw new Error(`an answer without Content-Length: ${head.split('\r\n')[0]}`);
+      }
+      const end = headerEnd + HEADER_END.length + Number(length);
       if (buffered.length < end) {
         return;
       }
@@ -72,46 +75,49 @@ function readAnswers(socket, onAnswer) {
 }
 
 async function run({ base, paths, token, seconds, connections, rate }) {
-  const host = new URL(base).host;
+  const url = new URL(base);
   const requests = paths.map((path) =>
-    Buffer.from(`GET ${path} HTTP/1.1\r\nhost: ${host}\r\nauthorization: Bearer ${token}\r\n\r\n`),
+    Buffer.from(
+      `GET ${path} HTTP/1.1\r\nhost: ${url.host}\r\nauthorization: Bearer ${token}\r\n\r\n`,
+    ),
   );
-  const sockets = await openConnections(base, connections);
+  const sockets = await openConnections(url, connections);
   let next = 0;
   let failed = 0;
   /** Requests due but waiting for a free connection, as the times they were due. */
   const waiting = [];
+  /** The free connections, each as the function that sends a request due at a time on it. */
   const free = [];
   const latencies = [];
-  const dueAtOf = new Map();
-  const dispatch = (socket, dueAt) => {
-    dueAtOf.set(socket, dueAt);
-    socket.write(requests[next++ % requests.length]);
-  };
   // One request on each connection first: the connections are warm when the clock starts.
   let warming = connections;
   let warmed;
   for (const socket of sockets) {
+    let dueAt;
+    const send = (due) => {
+      dueAt = due;
+      socket.write(requests[next++ % requests.length]);
+    };
     socket.on('error', () => {
       failed += 1;
     });
     readAnswers(socket, (status) => {
       if (warming > 0) {
         warming -= 1;
-        free.push(socket);
+        free.push(send);
         if (warming === 0) {
           warmed();
         }
         return;
       }
-      latencies.push(performance.now() - dueAtOf.get(socket));
+      latencies.push(performance.now() - dueAt);
       if (status !== 200) {
         failed += 1;
       }
       if (waiting.length > 0) {
-        dispatch(socket, waiting.shift());
+        send(waiting.shift());
       } else {
-        free.push(socket);
+        free.push(send);
       }
     });
   }
@@ -134,11 +140,11 @@ async function run({ base, paths, token, seconds, connections, rate }) {
         const due = Math.min(total, Math.floor((now - startedAt) / intervalMs) + 1);
         for (; sent < due; sent += 1) {
           const dueAt = startedAt + sent * intervalMs;
-          const socket = free.pop();
-          if (socket === undefined) {
+          const send = free.pop();
+          if (send === undefined) {
             waiting.push(dueAt);
           } else {
-            dispatch(socket, dueAt);
+            send(dueAt);
           }
         }
         if (sent === total) {

@@ -74,6 +74,18 @@ const checks = [];
 const started = new Date();
 const loadBefore = os.loadavg();
 
+/** One side's runs of a load as their mean figures, each run's req/s and p99, and all failures. */
+function summarize(runs) {
+  return {
+    rps: mean(runs.map((r) => r.rps)),
+    p50: mean(runs.map((r) => r.p50)),
+    p99: mean(runs.map((r) => r.p99)),
+    p99s: runs.map((r) => r.p99),
+    failed: runs.reduce((sum, r) => sum + r.failed, 0),
+    runs: runs.map((r) => round(r.rps)),
+  };
+}
+
 function check(name, value, limit, ok, unit = '') {
   checks.push({ name, value, limit, ok, unit });
 }
@@ -130,17 +142,10 @@ async function benchReads(database) {
             `  ${route.name} ${side.padEnd(8)} ${round(figures.rps)} req/s  p50 ${figures.p50} ms  p99 ${figures.p99} ms${figures.failed ? `  FAILED ${figures.failed}` : ''}`,
           );
         }
-        const summary = (runs) => ({
-          rps: mean(runs.map((r) => r.rps)),
-          p50: mean(runs.map((r) => r.p50)),
-          p99: mean(runs.map((r) => r.p99)),
-          failed: runs.reduce((sum, r) => sum + r.failed, 0),
-          runs: runs.map((r) => round(r.rps)),
-        });
         const row = {
           route: route.name,
-          service: summary(sides.service),
-          baseline: summary(sides.baseline),
+          service: summarize(sides.service),
+          baseline: summarize(sides.baseline),
         };
         row.ratio = row.service.rps / row.baseline.rps;
         row.p99Ratio = row.service.p99 / row.baseline.p99;
@@ -268,11 +273,8 @@ async function benchSweep(database, { tokens, concurrency }) {
       runs[side].push(await probe(side, PROBE_SECONDS));
     }
     const summary = (list) => ({
-      p50: mean(list.map((r) => r.p50)),
-      p99: mean(list.map((r) => r.p99)),
-      p99s: list.map((r) => r.p99),
+      ...summarize(list),
       lagMs: Math.max(...list.map((r) => r.lagMs)),
-      failed: list.reduce((sum, r) => sum + r.failed, 0),
     });
     return { service: summary(runs.service), baseline: summary(runs.baseline) };
   };
