@@ -1,7 +1,9 @@
 import { AppError, ErrorCode } from '../src/common/app-error.js';
+import { DatabasePool } from '../src/database/database-pool.js';
 import { Transactions } from '../src/database/transactions.js';
 import { ConnectionStatus, TokenKind } from '../src/tokens/connection.record.js';
 import { ConnectionsRepository } from '../src/tokens/connections.repository.js';
+import { CLAIM_DUE } from '../src/tokens/refresh-leases.repository.js';
 import { effectiveStatus, RefreshPolicy } from '../src/tokens/refresh-policy.js';
 import { TokenRefresher } from '../src/tokens/token-refresher.js';
 import { TokenRevealsRepository } from '../src/tokens/token-reveals.repository.js';
@@ -97,6 +99,73 @@ describe('the vault rules on a real database', () => {
     await refresher.releaseAll();
   });
 
+  it('claims by reading about the rows it takes, however many connections are not due', async () => {
+    // Stored as a sweep finds them between refreshes: thousands waiting for their window, some
+    // backing off in it after a failure, some dead; and a few due.
+    const bulk = `17849${Date.now() % 100_000}`;
+    await test.sql(
+      `INSERT INTO connections (ig_user_id, scopes, token_kind, status, token_ciphertext,
+         token_key_id, token_issued_at, expires_at, next_refresh_at, refresh_attempts, updated_at)
+       SELECT $1 || lpad(i::text, 6, '0'), ARRAY['instagram_business_basic'], 'long_lived',
+         (CASE WHEN i % 10 = 0 THEN 'expired' ELSE 'active' END)::"ConnectionStatus",
+         '\\x00'::bytea, 'medium', now() - interval '30 days',
+         now() + (CASE WHEN i % 5 = 1 THEN interval '3 days' ELSE interval '50 days' END),
+         now() + (CASE WHEN i % 5 = 1 THEN interval '1 hour' ELSE interval '40 days' END),
+         (CASE WHEN i % 5 = 1 THEN 2 ELSE 0 END), now()
+       FROM generate_series(1, 3000) AS i`,
+      [bulk],
+    );
+    const due = [
+      await storeConnection(test),
+      await storeConnection(test),
+      await storeConnection(test),
+    ];
+    await arrangeRefreshFacts(test, due[0], { nextRefreshInMs: -MINUTE_MS });
+    await arrangeRefreshFacts(test, due[1], { issuedInMs: -25 * HOUR_MS, expiresInMs: 3 * DAY_MS });
+    await arrangeRefreshFacts(test, due[2], {
+      tokenKind: TokenKind.short_lived,
+      nextRefreshInMs: -MINUTE_MS,
+    });
+    await test.sql('ANALYZE connections');
+    try {
+      const cutoffs = test.app.get(RefreshPolicy).dueCutoffs(new Date());
+      const plan = await explainAnalyzed(CLAIM_DUE.text, [
+        'replica-explained',
+        60,
+        cutoffs.now.toISOString(),
+        cutoffs.expiringBefore.toISOString(),
+        cutoffs.issuedBefore.toISOString(),
+        16,
+      ]);
+      // Each row a scan of connections returned or filtered out; the pre-index claim read 3,003.
+      expect(rowsReadFrom(plan, 'connections')).toBeLessThan(40);
+      const claimed = await test.app.get(TokenRefresher).claimDue(16);
+      const mine = claimed
+        .map((connection) => connection.igUserId)
+        .filter((igUserId) => due.includes(igUserId) || igUserId.startsWith(bulk));
+      expect(mine.sort()).toEqual([...due].sort());
+    } finally {
+      await test.app.get(TokenRefresher).releaseAll();
+      await test.sql('DELETE FROM connections WHERE ig_user_id LIKE $1', [`${bulk}%`]);
+    }
+  });
+
+  /** EXPLAIN ANALYZE's plan of a statement, run in a transaction rolled back after. */
+  async function explainAnalyzed(text: string, values: unknown[]): Promise<PlanNode> {
+    const client = await test.app.get(DatabasePool).pool.connect();
+    try {
+      await client.query('BEGIN');
+      const { rows } = await client.query<{ 'QUERY PLAN': [{ Plan: PlanNode }] }>(
+        `EXPLAIN (ANALYZE, FORMAT JSON) ${text}`,
+        values,
+      );
+      return rows[0]['QUERY PLAN'][0].Plan;
+    } finally {
+      await client.query('ROLLBACK');
+      client.release();
+    }
+  }
+
   it('lists and counts connections by the status callers see, as effectiveStatus says', async () => {
     const arranged = {
       active: {},
@@ -182,6 +251,24 @@ describe('the vault rules on a real database', () => {
     ]);
   });
 });
+
+interface PlanNode {
+  'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
+  Plans?: PlanNode[];
+}
+
+/** How many rows the plan's scans of `table` produced or filtered out, over all their loops. */
+function rowsReadFrom(node: PlanNode, table: string): number {
+  const own =
+    node['Relation Name'] === table
+      ? ((node['Actual Rows'] ?? 0) + (node['Rows Removed by Filter'] ?? 0)) *
+        (node['Actual Loops'] ?? 1)
+      : 0;
+  return own + (node.Plans ?? []).reduce((sum, child) => sum + rowsReadFrom(child, table), 0);
+}
 
 /** A Meta request's time after every consent so far: it acts on all of them. */
 function aSecondFromNow(): Date {

@@ -10,27 +10,43 @@ import { WITH_TOKEN_SELECT } from './connection.columns.js';
 import type { ConnectionWithToken } from './connection.record.js';
 import type { DueCutoffs } from './refresh-policy.js';
 
+/** What every claimable connection is: active, its token live, no lease held. */
+const CLAIMABLE = `status = 'active' AND token_ciphertext IS NOT NULL
+        AND expires_at > $3::timestamptz
+        AND (lease_expires_at IS NULL OR lease_expires_at <= now())`;
+
 /**
  * A sweep's claim, a named statement on the pool (DatabasePool.prepared) answering the rows it
  * leased as the hot reads map them: through Prisma's raw query pipeline, shaping 16 rows of 19
  * columns cost more of a sweep's CPU than the claim's share of the refresh itself.
+ *
+ * Each way of being due is read on its own partial index in that index's order, so the claim
+ * reads about the rows it takes: the longest overdue of the stored times, the soonest to end in
+ * the refresh window. One condition with OR could only filter the whole table, and did, every
+ * sweep, with nothing due (20 ms of PostgreSQL for 100,000 connections). A row both ways due
+ * comes once; of the two short lists the soonest to expire are leased.
  */
-const CLAIM_DUE: PreparedStatement = {
+export const CLAIM_DUE: PreparedStatement = {
   name: 'vault_claim_due_tokens',
   text: `UPDATE connections
     SET lease_owner = $1, lease_expires_at = now() + make_interval(secs => $2)
-    WHERE ig_user_id IN (
-      SELECT ig_user_id FROM connections
-      WHERE status = 'active' AND token_ciphertext IS NOT NULL
-        AND expires_at > $3::timestamptz
-        AND (lease_expires_at IS NULL OR lease_expires_at <= now())
-        AND (next_refresh_at <= $3::timestamptz
-          OR (refresh_attempts = 0 AND token_kind = 'long_lived'
-            AND expires_at <= $4::timestamptz
-            AND token_issued_at <= $5::timestamptz))
+    WHERE ig_user_id = ANY(ARRAY(
+      WITH scheduled AS (
+        SELECT ig_user_id, expires_at FROM connections
+        WHERE ${CLAIMABLE} AND next_refresh_at <= $3::timestamptz
+        ORDER BY next_refresh_at
+        LIMIT $6
+        FOR UPDATE SKIP LOCKED),
+      in_window AS (
+        SELECT ig_user_id, expires_at FROM connections
+        WHERE ${CLAIMABLE} AND refresh_attempts = 0 AND token_kind = 'long_lived'
+          AND expires_at <= $4::timestamptz AND token_issued_at <= $5::timestamptz
+        ORDER BY expires_at
+        LIMIT $6
+        FOR UPDATE SKIP LOCKED)
+      SELECT ig_user_id FROM (SELECT * FROM scheduled UNION SELECT * FROM in_window) AS due
       ORDER BY expires_at
-      LIMIT $6
-      FOR UPDATE SKIP LOCKED)
+      LIMIT $6))
     RETURNING ${CONNECTION_WITH_TOKEN_COLUMNS.join(', ')}`,
 };
 
