@@ -438,7 +438,7 @@ function markdown(env) {
       const of = (name) => ({ idle: probed.idle[name], during: probed.during[name] });
       lines.push(
         '',
-        `\`GET /tokens/:id\` at a steady ${PROBE_RATE} req/s over ${CONNECTIONS} warm connections, ${PROBE_SECONDS} s a run, each latency from when its request was due, by a sender in a worker thread of its own; twice idle and twice during the ${probed.tokens}-token sweep, alternating with the raw baseline reading the same table: ${side('service', of('service'), probed.p99Ratio)}; ${side('raw baseline', of('baseline'), probed.baselineP99Ratio)}.`,
+        `\`GET /tokens/:id\` at a steady ${PROBE_RATE} req/s over ${CONNECTIONS} warm connections, ${PROBE_SECONDS} s a run, each latency from when its request was due, by a sender in a process of its own; twice idle and twice during the ${probed.tokens}-token sweep, alternating with the raw baseline reading the same table: ${side('service', of('service'), probed.p99Ratio)}; ${side('raw baseline', of('baseline'), probed.baselineP99Ratio)}.`,
       );
     }
   }
