@@ -2,33 +2,24 @@
 // their chores beside it: here a RabbitMQ check boots an Erlang VM once a minute, a core for
 // half a second, and a 10 s probe window that meets it reads a p99 of 150-350 ms whichever side
 // it measures. Such a window is run again (bench/run.mjs), not averaged in.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
+import { readStat, TICKS_PER_SECOND } from './processes.mjs';
 
-const TICKS_PER_SECOND = 100;
 const SAMPLE_MS = 250;
 const CHILD_TICKS_CAP = (2 * SAMPLE_MS * TICKS_PER_SECOND) / 1000;
 
-/** Every process's parent, name and CPU ticks (user + system), read from /proc. */
+/** Every process's parent, name and CPU ticks, by pid. */
 function readProcesses() {
   const processes = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) {
       continue;
     }
-    let stat;
     try {
-      stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+      processes.set(Number(entry), readStat(entry));
     } catch {
-      continue; // gone since the listing
+      // gone since the listing
     }
-    const nameEnd = stat.lastIndexOf(')');
-    const fields = stat.slice(nameEnd + 2).split(' ');
-    processes.set(Number(entry), {
-      parent: Number(fields[1]),
-      name: stat.slice(stat.indexOf('(') + 1, nameEnd),
-      ticks: Number(fields[11]) + Number(fields[12]),
-      childTicks: Number(fields[13]) + Number(fields[14]),
-    });
   }
   return processes;
 }

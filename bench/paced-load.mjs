@@ -33,8 +33,9 @@ export function pacedLoad(options) {
 
 /**
  * The smallest HTTP/1.1 client that serves: keep-alive connections, one request in flight on
- * each, answers read by Content-Length (which both the service and the baseline send). undici cost the sender a quarter of a core at 1,000
- * req/s, on the two cores the service, PostgreSQL and the emulator share with it.
+ * each, answers read by Content-Length (which both the service and the baseline send). undici
+ * cost the sender a quarter of a core at 1,000 req/s, on the two cores the service, PostgreSQL
+ * and the emulator share with it.
  */
 async function openConnections({ hostname, port }, count) {
   return Promise.all(

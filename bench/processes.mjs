@@ -38,6 +38,26 @@ export function rssMiB(pid) {
   return Number(/VmRSS:\s+(\d+) kB/.exec(status)[1]) / 1024;
 }
 
+/** Clock ticks per second in /proc's CPU times. */
+export const TICKS_PER_SECOND = 100;
+
+/**
+ * A process's parent, name and CPU ticks from /proc (user + system; `childTicks`, those of the
+ * children it has waited for). Throws when the process is gone.
+ */
+export function readStat(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // The name is in parentheses and may hold spaces and parentheses itself.
+  const nameEnd = stat.lastIndexOf(')');
+  const fields = stat.slice(nameEnd + 2).split(' ');
+  return {
+    parent: Number(fields[1]),
+    name: stat.slice(stat.indexOf('(') + 1, nameEnd),
+    ticks: Number(fields[11]) + Number(fields[12]),
+    childTicks: Number(fields[13]) + Number(fields[14]),
+  };
+}
+
 function exited(child) {
   return new Promise((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) {

@@ -26,12 +26,14 @@ import { load } from './load.mjs';
 import { watchOutsideCpu } from './interference.mjs';
 import { pacedLoad } from './paced-load.mjs';
 import {
+  readStat,
   ROOT,
   rssMiB,
   startBaseline,
   startEmulator,
   startProdArgs,
   startService,
+  TICKS_PER_SECOND,
 } from './processes.mjs';
 import { CONNECTIONS, emulatorApp, prepareReads, ROUTES, serviceEnv } from './setup.mjs';
 
@@ -69,9 +71,8 @@ const TARGETS = {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (value, digits = 0) => Number(value.toFixed(digits));
-const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 /** The median, of an even count the mean of the two in the middle. */
-const middle = (values) => {
+const median = (values) => {
   const sorted = [...values].sort((a, b) => a - b);
   const half = Math.floor(sorted.length / 2);
   return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
@@ -103,10 +104,9 @@ function check(name, value, limit, ok, unit = '') {
   checks.push({ name, value, limit, ok, unit });
 }
 
-/** CPU seconds a process has used (user + system), from /proc (in clock ticks of 1/100 s). */
+/** CPU seconds a process has used (user + system). */
 function cpuSeconds(pid) {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / 100;
+  return readStat(pid).ticks / TICKS_PER_SECOND;
 }
 
 async function benchReads(database) {
@@ -306,7 +306,7 @@ async function benchSweep(database, { tokens, concurrency }) {
     // both sides alike, 100-350 ms) does not set a side's figure alone.
     const summary = (list) => ({
       ...summarize(list),
-      p99: middle(list.map((r) => r.p99)),
+      p99: median(list.map((r) => r.p99)),
       lagMs: Math.max(...list.map((r) => r.lagMs)),
     });
     return { service: summary(runs.service), baseline: summary(runs.baseline) };
