@@ -36,6 +36,9 @@ const meFields = [...new Set(['id', ...userFields])].join(',');
 const pool = new pg.Pool({
   connectionString: env.DATABASE_URL,
   max: Number(env.DATABASE_POOL_SIZE ?? 10),
+  // As the service's pool: spare connections stay open through a lull (pg's default ends them
+  // after 10 s idle, and the next burst waits for new backends).
+  idleTimeoutMillis: 10 * 60 * 1000,
   connectionTimeoutMillis: timeoutMs,
   statement_timeout: timeoutMs,
   query_timeout: timeoutMs,

@@ -86,4 +86,31 @@ describe('the database pool', () => {
     );
     expect(state).toBeUndefined();
   });
+
+  it('keeps its spare connections through a lull longer than ten seconds (no backend churn)', async () => {
+    const sessions = async () =>
+      new Set(
+        (
+          await test.sql<{ pid: number }>(
+            `SELECT pid FROM pg_stat_activity
+              WHERE datname = current_database() AND application_name = 'instagram-token-vault'`,
+          )
+        ).map((row) => row.pid),
+      );
+    // Four at once: the pool opens spares, then lends its most recently used one first.
+    const taken = await Promise.all(Array.from({ length: 4 }, () => pool().connect()));
+    for (const client of taken) {
+      client.release();
+    }
+    const before = await sessions();
+    // A trickle that one connection serves, for longer than node-postgres' default idle limit.
+    const lullEnds = Date.now() + 10_500;
+    while (Date.now() < lullEnds) {
+      await pool().query('SELECT 1');
+      await sleep(250);
+    }
+    const after = await sessions();
+    expect(before.size).toBeGreaterThanOrEqual(4);
+    expect([...before].filter((pid) => !after.has(pid))).toEqual([]);
+  }, 20_000);
 });

@@ -12,6 +12,13 @@ import {
 
 const PROBE_INTERVAL_MS = 1000;
 const PROBE_TIMEOUT_MS = 1000;
+/**
+ * How long a spare connection may sit idle before the pool ends it. node-postgres' default, 10 s,
+ * churns: the pool lends its most recently used connection first, so under a steady load the
+ * spares idle out every ten seconds, and the next burst waits for PostgreSQL to start a backend
+ * for each and re-prepares the statements on it.
+ */
+const IDLE_CONNECTION_MS = 10 * 60 * 1000;
 
 /** A statement run by name: each connection parses and plans it once. */
 export interface PreparedStatement {
@@ -245,6 +252,7 @@ function poolConfig(settings: DatabaseConfig): pg.PoolConfig {
   return {
     connectionString: settings.url,
     max: settings.poolSize + settings.backgroundPoolSize,
+    idleTimeoutMillis: IDLE_CONNECTION_MS,
     // Bounds both opening a connection and waiting for a free one.
     connectionTimeoutMillis: settings.timeoutMs,
     // The server cancels a slow statement; the client gives up on a server that went silent.
