@@ -6,7 +6,7 @@ import { sleep, waitFor } from './support/wait.js';
 /**
  * The pool never lends on a connection someone left dirty: inside a transaction (the next
  * caller's writes would then never commit) or with its query still running. Such a session is
- * ended; a clean one stays open for the next caller.
+ * ended; a clean one stays open for the next caller, through a lull as well.
  */
 describe('the database pool', () => {
   const test = useTestApp();

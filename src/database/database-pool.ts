@@ -16,7 +16,7 @@ const PROBE_TIMEOUT_MS = 1000;
  * How long a spare connection may sit idle before the pool ends it. node-postgres' default, 10 s,
  * churns: the pool lends its most recently used connection first, so under a steady load the
  * spares idle out every ten seconds, and the next burst waits for PostgreSQL to start a backend
- * for each and re-prepares the statements on it.
+ * for each, then prepares the statements on it again.
  */
 const IDLE_CONNECTION_MS = 10 * 60 * 1000;
 
