@@ -78,6 +78,11 @@ async function stopChild(child, graceMs = 15_000) {
   clearTimeout(timer);
 }
 
+/** Node flags for every service a bench starts, before start:prod's (BENCH_SERVICE_NODE_ARGS). */
+export const SERVICE_NODE_ARGS = (process.env.BENCH_SERVICE_NODE_ARGS ?? '')
+  .split(/\s+/)
+  .filter(Boolean);
+
 /**
  * Starts the service and waits until GET /health/ready answers 200. `readyMs` counts from the
  * spawn to that answer (polled every 5 ms). Logs go to `logFile`.
@@ -94,6 +99,7 @@ export async function startService({
   const spawnedAt = performance.now();
   const log = openSync(logFile, 'a');
   const args = [
+    ...SERVICE_NODE_ARGS,
     ...nodeArgs,
     ...prodArgs.map((arg) => (arg.startsWith('-') ? arg : join(ROOT, arg))),
   ];

@@ -10,6 +10,9 @@
 //   BENCH_SWEEPS   sweeps as tokens x concurrency (default 20000x8,20000x32,100000x32)
 //   DATABASE_URL   a PostgreSQL server to use (the bench makes and drops its own database on
 //                  it); unset, an embedded PostgreSQL starts in a temporary folder
+//   BENCH_SERVICE_NODE_ARGS  Node flags for the service, to look inside a run (`--trace-gc`,
+//                  `--cpu-prof --cpu-prof-dir=...`); its figures are then not written to
+//                  BENCHMARKS.md, and the service's log is kept
 import { readFileSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
@@ -29,6 +32,7 @@ import {
   readStat,
   ROOT,
   rssMiB,
+  SERVICE_NODE_ARGS,
   startBaseline,
   startEmulator,
   startProdArgs,
@@ -416,7 +420,7 @@ async function environment(database) {
     packages: ['@nestjs/core', 'fastify', '@prisma/client', 'pg', 'pino', 'undici', 'autocannon']
       .map((name) => `${name} ${packageVersion(name)}`)
       .join(', '),
-    startCommand: ['node', ...startProdArgs()].join(' '),
+    startCommand: ['node', ...SERVICE_NODE_ARGS, ...startProdArgs()].join(' '),
   };
 }
 
@@ -440,7 +444,7 @@ function markdown(env) {
     `- machine: ${env.machine}; load average before the run ${loadBefore.map((l) => l.toFixed(2)).join(' ')}`,
     `- Node ${env.node}; PostgreSQL ${env.postgres}`,
     `- ${env.packages}`,
-    `- service started as \`${env.startCommand}\` (package.json \`start:prod\`), log level info to a file`,
+    `- service started as \`${env.startCommand}\` (package.json \`start:prod\`${SERVICE_NODE_ARGS.length > 0 ? ' with BENCH_SERVICE_NODE_ARGS' : ''}), log level info to a file`,
     '',
   );
   if (results.reads.length > 0) {
@@ -559,7 +563,9 @@ try {
   }
   const section = markdown(env);
   say(`\n${section}\n`);
-  if (['reads', 'boot', 'sweep'].every((part) => PARTS.has(part))) {
+  if (SERVICE_NODE_ARGS.length > 0) {
+    say(`not written to BENCHMARKS.md: the service ran with ${SERVICE_NODE_ARGS.join(' ')}`);
+  } else if (['reads', 'boot', 'sweep'].every((part) => PARTS.has(part))) {
     await writeBenchmarks(section);
     say('written to BENCHMARKS.md');
   }
@@ -567,8 +573,10 @@ try {
   failure = error;
 } finally {
   await database.close().catch(() => undefined);
-  if (!failure) {
+  if (!failure && SERVICE_NODE_ARGS.length === 0) {
     await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
+  } else if (!failure) {
+    say(`the service's log: ${logFile} (kept)`);
   }
 }
 if (failure) {
