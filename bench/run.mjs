@@ -573,14 +573,14 @@ try {
   failure = error;
 } finally {
   await database.close().catch(() => undefined);
-  if (!failure && SERVICE_NODE_ARGS.length === 0) {
+  // The log of a failed run, or of one under extra Node flags, is there to be read.
+  if (failure || SERVICE_NODE_ARGS.length > 0) {
+    (failure ? console.error : say)(`the service's log: ${logFile} (kept)`);
+  } else {
     await rm(tempDir, { recursive: true, force: true }).catch(() => undefined);
-  } else if (!failure) {
-    say(`the service's log: ${logFile} (kept)`);
   }
 }
 if (failure) {
-  console.error(`the service's log: ${logFile} (kept)`);
   console.error(`bench failed: ${failure instanceof Error ? failure.message : String(failure)}`);
   process.exit(2);
 }
