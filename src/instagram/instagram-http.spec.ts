@@ -161,13 +161,38 @@ describe('InstagramHttp', () => {
 
       expect(failure).toBeInstanceOf(TransportError);
       expect((failure as TransportError).deadlinePassed).toBe(true);
+      expect(((failure as TransportError).reason as Error).name).toBe('TimeoutError');
     } finally {
       await http.close();
       server.close();
     }
   });
 
-  it('refuses an answer larger than 8 MiB before reading it all', async () => {
+  it('gives up at its deadline on a call still waiting for a connection, all of them busy', async () => {
+    const silent = createServer((socket: Socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    const url = new URL(`http://127.0.0.1:${port}/me`);
+    const http = new InstagramHttp();
+    try {
+      // The agent's 64 connections, each held by a call with a long deadline.
+      const holders = Array.from({ length: 64 }, () =>
+        http.send('GET', url, 20_000).catch(() => undefined),
+      );
+      const startedAt = performance.now();
+      const failure = await http.send('GET', url, 300).catch((error: unknown) => error);
+
+      expect((failure as TransportError).deadlinePassed).toBe(true);
+      expect(performance.now() - startedAt).toBeLessThan(5000);
+      await http.close();
+      await Promise.all(holders);
+    } finally {
+      await http.close();
+      silent.close();
+    }
+  });
+
+  it('refuses an answer larger than 8 MiB', async () => {
     const size = 9 * 1024 * 1024;
     let written = 0;
     const { url, server } = await rawServer((_request, socket) => {

@@ -1,4 +1,4 @@
-import { Agent, type Dispatcher, util } from 'undici';
+import { Agent, type Dispatcher } from 'undici';
 import { Deadline } from '../common/deadline.js';
 
 /** Instagram's answers are small; anything far larger is not an answer we can use. */
@@ -107,14 +107,22 @@ export class InstagramHttp {
  * One answer, whole, straight from undici's dispatcher: what its `request()` answers (parsed
  * headers, the body as UTF-8 without a byte-order mark) without the body stream and async
  * resource it builds per call, which cost a third of a call's CPU and garbage (BENCHMARKS.md).
+ * The deadline also ends a call still waiting for a connection, which undici would otherwise
+ * abort only once it starts the request.
  */
 class AnswerCollector implements Dispatcher.DispatchHandler {
   private status = 0;
   private headers: HttpAnswer['headers'] = {};
   private readonly chunks: Buffer[] = [];
-  private abort: ((reason?: Error) => void) | undefined;
+  private controller: Dispatcher.DispatchController | undefined;
   private settled = false;
-  private readonly onAbort = (): void => this.abort?.(this.signal.reason as Error);
+  private readonly onAbort = (): void => {
+    if (this.controller === undefined) {
+      this.fail(this.signal.reason);
+    } else {
+      this.controller.abort(this.signal.reason as Error);
+    }
+  };
 
   constructor(
     private readonly signal: AbortSignal,
@@ -124,35 +132,44 @@ class AnswerCollector implements Dispatcher.DispatchHandler {
     signal.addEventListener('abort', this.onAbort, { once: true });
   }
 
-  onConnect(abort: (reason?: Error) => void): void {
-    this.abort = abort;
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
     if (this.signal.aborted) {
-      abort(this.signal.reason as Error);
+      controller.abort(this.signal.reason as Error);
     }
   }
 
-  onHeaders(statusCode: number, rawHeaders: Buffer[]): boolean {
+  onResponseStart(
+    _controller: Dispatcher.DispatchController,
+    statusCode: number,
+    headers: HttpAnswer['headers'],
+  ): void {
     // 1xx answers are interim; the final status and headers follow.
     if (statusCode >= 200) {
       this.status = statusCode;
-      this.headers = util.parseHeaders(rawHeaders);
+      this.headers = headers;
     }
-    return true;
   }
 
-  onData(chunk: Buffer): boolean {
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
     this.chunks.push(chunk);
-    return true;
   }
 
-  onComplete(): void {
-    this.settle(() =>
-      this.resolve({ status: this.status, headers: this.headers, text: this.text() }),
-    );
+  onResponseEnd(): void {
+    let answer: HttpAnswer;
+    try {
+      answer = { status: this.status, headers: this.headers, text: this.text() };
+    } catch (error) {
+      this.fail(error);
+      return;
+    }
+    if (this.settle()) {
+      this.resolve(answer);
+    }
   }
 
-  onError(error: Error): void {
-    this.settle(() => this.reject(error));
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.fail(error);
   }
 
   private text(): string {
@@ -161,11 +178,19 @@ class AnswerCollector implements Dispatcher.DispatchHandler {
     return body.toString('utf8', bom ? UTF8_BOM.length : 0);
   }
 
-  private settle(answer: () => void): void {
-    if (!this.settled) {
-      this.settled = true;
-      this.signal.removeEventListener('abort', this.onAbort);
-      answer();
+  private fail(error: unknown): void {
+    if (this.settle()) {
+      this.reject(error);
     }
+  }
+
+  /** True the first time: the call is over, and its listener goes. */
+  private settle(): boolean {
+    if (this.settled) {
+      return false;
+    }
+    this.settled = true;
+    this.signal.removeEventListener('abort', this.onAbort);
+    return true;
   }
 }
