@@ -4,6 +4,19 @@ import { InstagramHttp, TransportError } from './instagram-http.js';
 const BODY = '{"ok":true}';
 const ANSWER = `HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: ${BODY.length}\r\nconnection: keep-alive\r\n\r\n${BODY}`;
 
+/** Starts `server` on a free loopback port; answers the URL of `path` on it. */
+async function listening(server: Server, path: string): Promise<URL> {
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  return new URL(`http://127.0.0.1:${port}${path}`);
+}
+
+/** A server that takes connections and never answers. */
+async function silentServer(): Promise<{ url: URL; server: Server }> {
+  const server = createServer((socket: Socket) => socket.on('error', () => undefined));
+  return { url: await listening(server, '/me'), server };
+}
+
 /**
  * A server that keeps connections alive without saying for how long, and drops one either
  * after a short idle time or just as the next request arrives on it.
@@ -28,13 +41,27 @@ async function forgetfulServer(
     });
     socket.on('error', () => undefined);
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address() as { port: number };
-  return {
-    url: new URL(`http://127.0.0.1:${address.port}/me`),
-    server,
-    connections: () => connections,
-  };
+  return { url: await listening(server, '/me'), server, connections: () => connections };
+}
+
+/** A server that answers every request with `answer(request)`, written as it says. */
+async function rawServer(
+  answer: (request: string, socket: Socket) => void,
+): Promise<{ url: URL; server: Server }> {
+  const server = createServer((socket: Socket) => {
+    let request = '';
+    socket.on('data', (chunk) => {
+      request += chunk.toString('latin1');
+      const headEnd = request.indexOf('\r\n\r\n');
+      const length = Number(/content-length: (\d+)/i.exec(request)?.[1] ?? 0);
+      if (headEnd >= 0 && request.length >= headEnd + 4 + length) {
+        answer(request, socket);
+        request = '';
+      }
+    });
+    socket.on('error', () => undefined);
+  });
+  return { url: await listening(server, '/me?fields=id'), server };
 }
 
 describe('InstagramHttp', () => {
@@ -57,15 +84,11 @@ describe('InstagramHttp', () => {
   );
 
   it('gives up on a server that never answers once the deadline passes, and says so', async () => {
-    const silent = createServer((socket: Socket) => socket.on('error', () => undefined));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as { port: number };
+    const { url, server } = await silentServer();
     const http = new InstagramHttp();
     const startedAt = performance.now();
     try {
-      const failure = await http
-        .send('GET', new URL(`http://127.0.0.1:${port}/me`), 300)
-        .catch((error: unknown) => error);
+      const failure = await http.send('GET', url, 300).catch((error: unknown) => error);
 
       expect(failure).toBeInstanceOf(TransportError);
       expect((failure as TransportError).deadlinePassed).toBe(true);
@@ -73,31 +96,9 @@ describe('InstagramHttp', () => {
       expect(performance.now() - startedAt).toBeLessThan(5000);
     } finally {
       await http.close();
-      silent.close();
+      server.close();
     }
   });
-
-  /** A server that answers every request with `answer(request)`, written as it says. */
-  async function rawServer(
-    answer: (request: string, socket: Socket) => void,
-  ): Promise<{ url: URL; server: Server }> {
-    const server = createServer((socket: Socket) => {
-      let request = '';
-      socket.on('data', (chunk) => {
-        request += chunk.toString('latin1');
-        const headEnd = request.indexOf('\r\n\r\n');
-        const length = Number(/content-length: (\d+)/i.exec(request)?.[1] ?? 0);
-        if (headEnd >= 0 && request.length >= headEnd + 4 + length) {
-          answer(request, socket);
-          request = '';
-        }
-      });
-      socket.on('error', () => undefined);
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    const { port } = server.address() as { port: number };
-    return { url: new URL(`http://127.0.0.1:${port}/me?fields=id`), server };
-  }
 
   it('answers the status, the headers by lower-case name and the body as text, however it arrives', async () => {
     const body = Buffer.from('\ufeff{"name":"Zoë 🙂"}', 'utf8');
@@ -169,26 +170,22 @@ describe('InstagramHttp', () => {
   });
 
   it('gives up at its deadline on a call still waiting for a connection, all of them busy', async () => {
-    const silent = createServer((socket: Socket) => socket.on('error', () => undefined));
-    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
-    const { port } = silent.address() as { port: number };
-    const url = new URL(`http://127.0.0.1:${port}/me`);
+    const { url, server } = await silentServer();
     const http = new InstagramHttp();
+    // The agent's 64 connections, each held by a call with a long deadline.
+    const holders = Array.from({ length: 64 }, () =>
+      http.send('GET', url, 20_000).catch(() => undefined),
+    );
     try {
-      // The agent's 64 connections, each held by a call with a long deadline.
-      const holders = Array.from({ length: 64 }, () =>
-        http.send('GET', url, 20_000).catch(() => undefined),
-      );
       const startedAt = performance.now();
       const failure = await http.send('GET', url, 300).catch((error: unknown) => error);
 
       expect((failure as TransportError).deadlinePassed).toBe(true);
       expect(performance.now() - startedAt).toBeLessThan(5000);
-      await http.close();
-      await Promise.all(holders);
     } finally {
       await http.close();
-      silent.close();
+      await Promise.all(holders);
+      server.close();
     }
   });
 
