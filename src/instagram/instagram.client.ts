@@ -1,5 +1,6 @@
 import { Injectable, Logger, type OnApplicationShutdown } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
+import { LoopTurns } from '../common/loop-turns.js';
 import { keepQueryParams, redactUrl } from '../common/redact.js';
 import type { AppConfig, InstagramConfig } from '../config/app-config.js';
 import { LOGGED_QUERY_PARAMS } from '../logging/logger.options.js';
@@ -65,6 +66,11 @@ export interface CallOptions {
   account?: string;
   /** At most INSTAGRAM_TIMEOUT_MS; a caller with less time left passes what it has. */
   timeoutMs?: number;
+  /**
+   * Work no request waits for (a sweep's refresh): its answer is handled in an event-loop turn
+   * of its own, after the requests that came in meanwhile.
+   */
+  background?: boolean;
 }
 
 interface InstagramRequest extends CallOptions {
@@ -90,6 +96,8 @@ export class InstagramClient implements OnApplicationShutdown {
   private readonly logsSuccess: boolean;
   /** The `fields` of a /me read with INSTAGRAM_USER_FIELDS, joined once. */
   private readonly userFields: string;
+  /** Where background calls' answers wait for the event loop, so requests are served first. */
+  private readonly turns = new LoopTurns();
 
   constructor(
     private readonly metrics: MetricsService,
@@ -359,6 +367,10 @@ export class InstagramClient implements OnApplicationShutdown {
       throw failure;
     }
     const ms = elapsed(startedAt);
+    if (request.background === true) {
+      // A sweep's answers come back together; handled one a turn, requests go in between.
+      await this.turns.next();
+    }
     const usage = readUsage(answer.headers);
     this.throttle.noteUsage(usage);
     if (answer.status < 200 || answer.status >= 300) {

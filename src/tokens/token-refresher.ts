@@ -2,7 +2,6 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { AppError, ErrorCode } from '../common/app-error.js';
 import { Batcher } from '../common/batcher.js';
-import { LoopTurns } from '../common/loop-turns.js';
 import type { AppConfig } from '../config/app-config.js';
 import { InstagramClient } from '../instagram/instagram.client.js';
 import { InstagramError, InstagramFailure } from '../instagram/instagram.errors.js';
@@ -42,8 +41,6 @@ export class TokenRefresher {
   private readonly lease: LeaseTerms;
   /** New tokens are written a batch at a time: one statement for many rows. */
   private readonly swaps: Batcher<TokenSwap, ConnectionRecord | null>;
-  /** Where a sweep's work waits for the event loop, so requests are served first. */
-  private readonly turns = new LoopTurns();
 
   constructor(
     private readonly connections: ConnectionsRepository,
@@ -129,17 +126,15 @@ export class TokenRefresher {
   ): Promise<{ stored: Promise<ConnectionRecord> }> {
     const { igUserId } = connection;
     let token: ScheduledToken;
+    // A sweep's calls give way to requests (see CallOptions.background).
+    const call = { account: igUserId, background: mode === 'scheduled' };
     try {
       const current = this.sealer.openStored(connection);
       const renewed = await this.calls.run(connection, () =>
         connection.tokenKind === TokenKind.short_lived
-          ? this.instagram.exchangeForLongLived(current, { account: igUserId })
-          : this.instagram.refreshLongLived(current, { account: igUserId }),
+          ? this.instagram.exchangeForLongLived(current, call)
+          : this.instagram.refreshLongLived(current, call),
       );
-      if (mode === 'scheduled') {
-        // A sweep's answers come back together; handled one a turn, requests go in between.
-        await this.turns.next();
-      }
       token = this.policy.schedule(
         this.sealer.seal(
           igUserId,
