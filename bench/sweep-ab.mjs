@@ -1,0 +1,142 @@
+// `node bench/sweep-ab.mjs` (after `npm run build`): the sweep probe of `npm run bench` as a
+// quick A/B of service variants, alternated. For each variant in turn, every round: the
+// tokens are seeded not yet due, the service is started and `GET /tokens/:id` paced at
+// 1,000 req/s in short windows idle, then every token is made due and the windows run again
+// while the sweep goes. Prints each window's p99, the median per phase, the service's CPU and
+// how much of the time its main thread ran and waited for a core (/proc schedstat).
+//
+//   BENCH_VARIANTS  variants, `;`-separated: a name, or name:KEY=value,KEY=value for the
+//                   service's environment (default `current`)
+//   BENCH_TOKENS    tokens swept (default 30000); BENCH_WINDOWS windows a phase (default 3) of
+//                   BENCH_SECONDS each (default 5); BENCH_ROUNDS (default 2)
+//   BENCH_SERVICE_NODE_ARGS, DATABASE_URL   as for `npm run bench`
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { benchSecrets, makeAllDue, openBenchDatabase, seedConnections } from './database.mjs';
+import { pacedLoad } from './paced-load.mjs';
+import { startEmulator, startService, TICKS_PER_SECOND } from './processes.mjs';
+import { CONNECTIONS, emulatorApp, serviceEnv } from './setup.mjs';
+
+const TOKENS = Number(process.env.BENCH_TOKENS ?? 30_000);
+const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const PROBE_RATE = 1000;
+const SWEEP_LATENCY_MS = 50;
+const VARIANTS = (process.env.BENCH_VARIANTS ?? 'current').split(';').map((spec) => {
+  const [name, settings = ''] = spec.split(':');
+  const env = Object.fromEntries(
+    settings
+      .split(',')
+      .filter(Boolean)
+      .map((pair) => [pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1)]),
+  );
+  return { name, env };
+});
+
+/** The process's CPU seconds (all threads), and its main thread's run and run-queue seconds. */
+function cpuOf(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')
+    .split(' ')
+    .map(Number);
+  return {
+    cpu: (Number(stat[11]) + Number(stat[12])) / TICKS_PER_SECOND,
+    run: run / 1e9,
+    wait: wait / 1e9,
+    at: performance.now(),
+  };
+}
+
+/** Cores the process used, and shares of the time its main thread ran and waited, since `from`. */
+function cpuSince(pid, from) {
+  const now = cpuOf(pid);
+  const seconds = (now.at - from.at) / 1000;
+  const share = (value) => (value / seconds).toFixed(2);
+  return `${share(now.cpu - from.cpu)} cores, thread ran ${share(now.run - from.run)} waited ${share(now.wait - from.wait)}`;
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+}
+
+async function runVariant(database, secrets, tempDir, variant, round) {
+  const snapshotFile = join(tempDir, 'sweep-ab.json');
+  const ids = await seedConnections(database, secrets, {
+    count: TOKENS,
+    due: false,
+    snapshotFile,
+  });
+  const emulator = await startEmulator({
+    app: emulatorApp(secrets),
+    latencyMs: SWEEP_LATENCY_MS,
+    snapshotFile,
+  });
+  const env = {
+    ...serviceEnv(secrets, database, emulator, {
+      REFRESH_SWEEP_INTERVAL_MS: '1000',
+      REFRESH_CONCURRENCY: '32',
+    }),
+    ...variant.env,
+  };
+  const logFile = join(tempDir, `${variant.name}-${round}.log`);
+  const service = await startService({ env, logFile });
+  try {
+    const paths = ids
+      .filter((_, index) => index % Math.ceil(TOKENS / 1000) === 0)
+      .map((id) => `/tokens/${id}`);
+    const probe = async (seconds) =>
+      (
+        await pacedLoad({
+          base: service.base,
+          paths,
+          token: secrets.apiKey,
+          seconds,
+          connections: CONNECTIONS,
+          rate: PROBE_RATE,
+        })
+      ).p99;
+    const windows = async () => {
+      const from = cpuOf(service.pid);
+      const p99s = [];
+      for (let window = 0; window < WINDOWS; window += 1) {
+        p99s.push(await probe(SECONDS));
+      }
+      return { p99s, cpu: cpuSince(service.pid, from) };
+    };
+    await probe(3);
+    const idle = await windows();
+    await makeAllDue(database);
+    while ((await emulator.refreshTally()).count === 0) {
+      await sleep(100);
+    }
+    await sleep(2000);
+    const during = await windows();
+    const ratio = median(during.p99s) / median(idle.p99s);
+    console.log(
+      `${variant.name} round ${round + 1}: p99 idle ${idle.p99s.join(', ')} ms (median ${median(idle.p99s)}; ${idle.cpu}); during the sweep ${during.p99s.join(', ')} ms (median ${median(during.p99s)}; ${during.cpu}): ${ratio.toFixed(2)}x`,
+    );
+  } finally {
+    await service.stop();
+    await emulator.stop();
+  }
+}
+
+const tempDir = await mkdtemp(join(os.tmpdir(), 'vault-sweep-ab-'));
+const database = await openBenchDatabase(tempDir);
+const secrets = benchSecrets();
+try {
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const variant of VARIANTS) {
+      await runVariant(database, secrets, tempDir, variant, round);
+    }
+  }
+} finally {
+  await database.close();
+}
+console.log(`service logs in ${tempDir}`);
