@@ -39,11 +39,19 @@ import {
   startService,
   TICKS_PER_SECOND,
 } from './processes.mjs';
-import { CONNECTIONS, emulatorApp, prepareReads, ROUTES, serviceEnv } from './setup.mjs';
+import {
+  CONNECTIONS,
+  emulatorApp,
+  median,
+  prepareReads,
+  probePaths,
+  ROUTES,
+  serviceEnv,
+  SWEEP_LATENCY_MS,
+} from './setup.mjs';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const WARMUP_SECONDS = 3;
-const SWEEP_LATENCY_MS = 50;
 const PROBE_RATE = Number(process.env.BENCH_PROBE_RATE ?? 1000);
 const PROBE_SECONDS = 10;
 /** Each side probed three times idle and three times during the sweep, in alternation. */
@@ -75,12 +83,6 @@ const TARGETS = {
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 const round = (value, digits = 0) => Number(value.toFixed(digits));
-/** The median, of an even count the mean of the two in the middle. */
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const half = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
-};
 const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
 const say = (line) => process.stdout.write(`${line}\n`);
 
@@ -271,13 +273,11 @@ async function benchSweep(database, { tokens, concurrency }) {
   // The probed sweep also probes the raw baseline, reading the same table on the same machine:
   // what a server that does nothing but the read would see of the sweep.
   let baseline;
-  const probePaths = ids
-    .filter((_, index) => index % Math.ceil(tokens / 1000) === 0)
-    .map((id) => `/tokens/${id}`);
+  const paths = probePaths(ids);
   const probe = (side, seconds) =>
     pacedLoad({
       base: side === 'service' ? service.base : baseline.base,
-      paths: probePaths,
+      paths,
       token: secrets.apiKey,
       seconds,
       connections: CONNECTIONS,

@@ -6,6 +6,8 @@ import { startEmulator } from './processes.mjs';
 
 /** Keep-alive connections of each measured load. */
 export const CONNECTIONS = 32;
+/** How long the emulator takes to answer a sweep's refresh calls. */
+export const SWEEP_LATENCY_MS = 50;
 /** Connections seeded for the reads; each request asks for the next one in turn. */
 const STORED_CONNECTIONS = 200;
 const REDIRECT_URI = 'http://127.0.0.1:3000/auth/instagram/callback';
@@ -62,4 +64,17 @@ export async function prepareReads(database, secrets, tempDir) {
   });
   const emulator = await startEmulator({ app: emulatorApp(secrets), latencyMs: 0, snapshotFile });
   return { ids, emulator, env: serviceEnv(secrets, database, emulator) };
+}
+
+/** The `GET /tokens/:id` paths a sweep's probe reads: 1,000 of the swept ids, spread evenly. */
+export function probePaths(ids) {
+  const step = Math.ceil(ids.length / 1000);
+  return ids.filter((_, index) => index % step === 0).map((id) => `/tokens/${id}`);
+}
+
+/** The median, of an even count the mean of the two in the middle. */
+export function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const half = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[half] : (sorted[half - 1] + sorted[half]) / 2;
 }

@@ -17,15 +17,21 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchSecrets, makeAllDue, openBenchDatabase, seedConnections } from './database.mjs';
 import { pacedLoad } from './paced-load.mjs';
-import { startEmulator, startService, TICKS_PER_SECOND } from './processes.mjs';
-import { CONNECTIONS, emulatorApp, serviceEnv } from './setup.mjs';
+import { readStat, startEmulator, startService, TICKS_PER_SECOND } from './processes.mjs';
+import {
+  CONNECTIONS,
+  emulatorApp,
+  median,
+  probePaths,
+  serviceEnv,
+  SWEEP_LATENCY_MS,
+} from './setup.mjs';
 
 const TOKENS = Number(process.env.BENCH_TOKENS ?? 30_000);
 const WINDOWS = Number(process.env.BENCH_WINDOWS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PROBE_RATE = 1000;
-const SWEEP_LATENCY_MS = 50;
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'current').split(';').map((spec) => {
   const [name, settings = ''] = spec.split(':');
   const env = Object.fromEntries(
@@ -39,12 +45,11 @@ const VARIANTS = (process.env.BENCH_VARIANTS ?? 'current').split(';').map((spec)
 
 /** The process's CPU seconds (all threads), and its main thread's run and run-queue seconds. */
 function cpuOf(pid) {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
   const [run, wait] = readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'utf8')
     .split(' ')
     .map(Number);
   return {
-    cpu: (Number(stat[11]) + Number(stat[12])) / TICKS_PER_SECOND,
+    cpu: readStat(pid).ticks / TICKS_PER_SECOND,
     run: run / 1e9,
     wait: wait / 1e9,
     at: performance.now(),
@@ -57,12 +62,6 @@ function cpuSince(pid, from) {
   const seconds = (now.at - from.at) / 1000;
   const share = (value) => (value / seconds).toFixed(2);
   return `${share(now.cpu - from.cpu)} cores, thread ran ${share(now.run - from.run)} waited ${share(now.wait - from.wait)}`;
-}
-
-function median(values) {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 }
 
 async function runVariant(database, secrets, tempDir, variant, round) {
@@ -87,9 +86,7 @@ async function runVariant(database, secrets, tempDir, variant, round) {
   const logFile = join(tempDir, `${variant.name}-${round}.log`);
   const service = await startService({ env, logFile });
   try {
-    const paths = ids
-      .filter((_, index) => index % Math.ceil(TOKENS / 1000) === 0)
-      .map((id) => `/tokens/${id}`);
+    const paths = probePaths(ids);
     const probe = async (seconds) =>
       (
         await pacedLoad({

@@ -4,15 +4,13 @@
  * two. Work released this way runs in short slices between requests instead of in one block.
  */
 export class LoopTurns {
+  /** Waiting to go on; while any wait, a release is scheduled. */
   private readonly waiting: (() => void)[] = [];
-  private scheduled = false;
 
   /** Resolves in a later loop turn, after those who asked before. */
   next(): Promise<void> {
     return new Promise((resolve) => {
-      this.waiting.push(resolve);
-      if (!this.scheduled) {
-        this.scheduled = true;
+      if (this.waiting.push(resolve) === 1) {
         setImmediate(this.release);
       }
     });
@@ -23,8 +21,6 @@ export class LoopTurns {
     this.waiting.shift()?.();
     if (this.waiting.length > 0) {
       setImmediate(this.release);
-    } else {
-      this.scheduled = false;
     }
   };
 }
