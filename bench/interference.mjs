@@ -9,7 +9,7 @@ const SAMPLE_MS = 250;
 const CHILD_TICKS_CAP = (2 * SAMPLE_MS * TICKS_PER_SECOND) / 1000;
 
 /** Every process's parent, name and CPU ticks, by pid. */
-function readProcesses() {
+export function readProcesses() {
   const processes = new Map();
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) {

@@ -3,7 +3,11 @@
 // tokens are seeded not yet due, the service is started and `GET /tokens/:id` paced at
 // 1,000 req/s in short windows idle, then every token is made due and the windows run again
 // while the sweep goes. Prints each window's p99, the median per phase, the service's CPU and
-// how much of the time its main thread ran and waited for a core (/proc schedstat).
+// how much of the time its main thread ran and waited for a core (/proc schedstat), the
+// machine's CPU by process, and the p99 of the same reads as the service timed them itself
+// (its access log's responseTime: from the parsed request to the answer written). What the
+// client sees beyond that is time before the service took the request up or after it wrote
+// the answer: its thread busy or waiting for a core, or the sender's.
 //
 //   BENCH_VARIANTS  variants, `;`-separated: a name, or name:KEY=value,KEY=value for the
 //                   service's environment (default `current`)
@@ -16,6 +20,7 @@ import os from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { benchSecrets, makeAllDue, openBenchDatabase, seedConnections } from './database.mjs';
+import { readProcesses } from './interference.mjs';
 import { pacedLoad } from './paced-load.mjs';
 import { readStat, startEmulator, startService, TICKS_PER_SECOND } from './processes.mjs';
 import {
@@ -54,6 +59,38 @@ function cpuOf(pid) {
     wait: wait / 1e9,
     at: performance.now(),
   };
+}
+
+/** Cores each process took since `from` (readProcesses() and when), named by `roles` or by name. */
+function machineSince(from, roles) {
+  const seconds = (performance.now() - from.at) / 1000;
+  const byName = new Map();
+  for (const [pid, { name, ticks }] of readProcesses()) {
+    const label = roles[pid] ?? name;
+    byName.set(label, (byName.get(label) ?? 0) + ticks - (from.processes.get(pid)?.ticks ?? 0));
+  }
+  return [...byName]
+    .map(([label, ticks]) => [label, ticks / TICKS_PER_SECOND / seconds])
+    .filter(([, cores]) => cores >= 0.02)
+    .sort((a, b) => b[1] - a[1])
+    .map(([label, cores]) => `${label} ${cores.toFixed(2)}`)
+    .join(', ');
+}
+
+/** The p99 of the service's own response times for `GET /tokens/:id` between two epoch times. */
+function servicesOwnP99(logFile, from, to) {
+  const times = [];
+  for (const line of readFileSync(logFile, 'utf8').split('\n')) {
+    if (!line.includes('"url":"/tokens/')) {
+      continue;
+    }
+    const entry = JSON.parse(line);
+    if (entry.time >= from && entry.time < to && entry.responseTime !== undefined) {
+      times.push(entry.responseTime);
+    }
+  }
+  times.sort((a, b) => a - b);
+  return times.length === 0 ? NaN : times[Math.floor(times.length * 0.99)];
 }
 
 /** Cores the process used, and shares of the time its main thread ran and waited, since `from`. */
@@ -98,13 +135,22 @@ async function runVariant(database, secrets, tempDir, variant, round) {
           rate: PROBE_RATE,
         })
       ).p99;
+    // The paced sender, a process per window, shows as node.
+    const roles = { [service.pid]: 'service', [emulator.pid]: 'emulator', [process.pid]: 'bench' };
     const windows = async () => {
       const from = cpuOf(service.pid);
+      const machineFrom = { processes: readProcesses(), at: performance.now() };
+      const startedAt = Date.now();
       const p99s = [];
       for (let window = 0; window < WINDOWS; window += 1) {
         p99s.push(await probe(SECONDS));
       }
-      return { p99s, cpu: cpuSince(service.pid, from) };
+      return {
+        p99s,
+        cpu: cpuSince(service.pid, from),
+        machine: machineSince(machineFrom, roles),
+        span: [startedAt, Date.now()],
+      };
     };
     await probe(3);
     const idle = await windows();
@@ -114,9 +160,17 @@ async function runVariant(database, secrets, tempDir, variant, round) {
     }
     await sleep(2000);
     const during = await windows();
+    // The log is read once the service has stopped and written every line.
+    await service.stop();
     const ratio = median(during.p99s) / median(idle.p99s);
+    const phase = (name, { p99s, cpu, machine, span }) =>
+      `  ${name}: p99 ${p99s.join(', ')} ms (median ${median(p99s)}), as the service timed them ${servicesOwnP99(logFile, ...span)} ms; ${cpu}; machine: ${machine}`;
     console.log(
-      `${variant.name} round ${round + 1}: p99 idle ${idle.p99s.join(', ')} ms (median ${median(idle.p99s)}; ${idle.cpu}); during the sweep ${during.p99s.join(', ')} ms (median ${median(during.p99s)}; ${during.cpu}): ${ratio.toFixed(2)}x`,
+      [
+        `${variant.name} round ${round + 1}: ${ratio.toFixed(2)}x`,
+        phase('idle', idle),
+        phase('during the sweep', during),
+      ].join('\n'),
     );
   } finally {
     await service.stop();
