@@ -61,14 +61,21 @@ function cpuOf(pid) {
   };
 }
 
-/** Cores each process took since `from` (readProcesses() and when), named by `roles` or by name. */
+/**
+ * Cores each process took since `from` (readProcesses() and when), named by `roles`, else
+ * `sender` for this process's other children (the paced senders, one a window, counted once
+ * they have exited through this process's children's time), else by name.
+ */
 function machineSince(from, roles) {
   const seconds = (performance.now() - from.at) / 1000;
+  const now = readProcesses();
   const byName = new Map();
-  for (const [pid, { name, ticks }] of readProcesses()) {
-    const label = roles[pid] ?? name;
-    byName.set(label, (byName.get(label) ?? 0) + ticks - (from.processes.get(pid)?.ticks ?? 0));
+  const add = (label, ticks) => byName.set(label, (byName.get(label) ?? 0) + ticks);
+  for (const [pid, { name, parent, ticks }] of now) {
+    const label = roles[pid] ?? (parent === process.pid ? 'sender' : name);
+    add(label, ticks - (from.processes.get(pid)?.ticks ?? 0));
   }
+  add('sender', now.get(process.pid).childTicks - from.processes.get(process.pid).childTicks);
   return [...byName]
     .map(([label, ticks]) => [label, ticks / TICKS_PER_SECOND / seconds])
     .filter(([, cores]) => cores >= 0.02)
@@ -135,7 +142,6 @@ async function runVariant(database, secrets, tempDir, variant, round) {
           rate: PROBE_RATE,
         })
       ).p99;
-    // The paced sender, a process per window, shows as node.
     const roles = { [service.pid]: 'service', [emulator.pid]: 'emulator', [process.pid]: 'bench' };
     const windows = async () => {
       const from = cpuOf(service.pid);
