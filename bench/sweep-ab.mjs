@@ -38,7 +38,10 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const PROBE_RATE = 1000;
 const VARIANTS = (process.env.BENCH_VARIANTS ?? 'current').split(';').map((spec) => {
-  const [name, settings = ''] = spec.split(':');
+  // Split at the first colon only: a value may hold one (a URL).
+  const colon = spec.indexOf(':');
+  const name = colon < 0 ? spec : spec.slice(0, colon);
+  const settings = colon < 0 ? '' : spec.slice(colon + 1);
   const env = Object.fromEntries(
     settings
       .split(',')
@@ -63,8 +66,8 @@ function cpuOf(pid) {
 
 /**
  * Cores each process took since `from` (readProcesses() and when), named by `roles`, else
- * `sender` for this process's other children (the paced senders, one a window, counted once
- * they have exited through this process's children's time), else by name.
+ * `sender` for this process's other node children (the paced senders, one a window, counted
+ * once they have exited through this process's children's time), else by name.
  */
 function machineSince(from, roles) {
   const seconds = (performance.now() - from.at) / 1000;
@@ -72,7 +75,7 @@ function machineSince(from, roles) {
   const byName = new Map();
   const add = (label, ticks) => byName.set(label, (byName.get(label) ?? 0) + ticks);
   for (const [pid, { name, parent, ticks }] of now) {
-    const label = roles[pid] ?? (parent === process.pid ? 'sender' : name);
+    const label = roles[pid] ?? (parent === process.pid && name === 'node' ? 'sender' : name);
     add(label, ticks - (from.processes.get(pid)?.ticks ?? 0));
   }
   add('sender', now.get(process.pid).childTicks - from.processes.get(process.pid).childTicks);
@@ -84,20 +87,26 @@ function machineSince(from, roles) {
     .join(', ');
 }
 
-/** The p99 of the service's own response times for `GET /tokens/:id` between two epoch times. */
-function servicesOwnP99(logFile, from, to) {
-  const times = [];
+/**
+ * The p99 of the service's own response times for `GET /tokens/:id` in each span (epoch ms);
+ * undefined where its log holds no access lines (a level above info).
+ */
+function servicesOwnP99s(logFile, spans) {
+  const times = spans.map(() => []);
   for (const line of readFileSync(logFile, 'utf8').split('\n')) {
     if (!line.includes('"url":"/tokens/')) {
       continue;
     }
     const entry = JSON.parse(line);
-    if (entry.time >= from && entry.time < to && entry.responseTime !== undefined) {
-      times.push(entry.responseTime);
+    const span = spans.findIndex(([from, to]) => entry.time >= from && entry.time < to);
+    if (span >= 0 && entry.responseTime !== undefined) {
+      times[span].push(entry.responseTime);
     }
   }
-  times.sort((a, b) => a - b);
-  return times.length === 0 ? NaN : times[Math.floor(times.length * 0.99)];
+  return times.map((values) => {
+    values.sort((a, b) => a - b);
+    return values.length === 0 ? undefined : values[Math.floor(values.length * 0.99)];
+  });
 }
 
 /** Cores the process used, and shares of the time its main thread ran and waited, since `from`. */
@@ -169,13 +178,14 @@ async function runVariant(database, secrets, tempDir, variant, round) {
     // The log is read once the service has stopped and written every line.
     await service.stop();
     const ratio = median(during.p99s) / median(idle.p99s);
-    const phase = (name, { p99s, cpu, machine, span }) =>
-      `  ${name}: p99 ${p99s.join(', ')} ms (median ${median(p99s)}), as the service timed them ${servicesOwnP99(logFile, ...span)} ms; ${cpu}; machine: ${machine}`;
+    const [idleOwn, duringOwn] = servicesOwnP99s(logFile, [idle.span, during.span]);
+    const phase = (name, { p99s, cpu, machine }, own) =>
+      `  ${name}: p99 ${p99s.join(', ')} ms (median ${median(p99s)}), as the service timed them ${own === undefined ? 'unknown (no access lines)' : `${own} ms`}; ${cpu}; machine: ${machine}`;
     console.log(
       [
         `${variant.name} round ${round + 1}: ${ratio.toFixed(2)}x`,
-        phase('idle', idle),
-        phase('during the sweep', during),
+        phase('idle', idle, idleOwn),
+        phase('during the sweep', during, duringOwn),
       ].join('\n'),
     );
   } finally {
