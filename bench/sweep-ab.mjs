@@ -10,10 +10,14 @@
 // the answer: its thread busy or waiting for a core, or the sender's.
 //
 //   BENCH_VARIANTS  variants, `;`-separated: a name, or name:KEY=value,KEY=value for the
-//                   service's environment (default `current`)
+//                   service's environment (default `current`). CPU_LOAD=<cores> is the
+//                   bench's own: the second phase runs, instead of the sweep, a process that
+//                   only spins that share of every 10 ms (a control: what a load of the
+//                   machine alone costs the reads)
 //   BENCH_TOKENS    tokens swept (default 30000); BENCH_WINDOWS windows a phase (default 3) of
 //                   BENCH_SECONDS each (default 5); BENCH_ROUNDS (default 2)
 //   BENCH_SERVICE_NODE_ARGS, DATABASE_URL   as for `npm run bench`
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
@@ -109,6 +113,19 @@ function servicesOwnP99s(logFile, spans) {
   });
 }
 
+/** A process of its own that spins `cores` of every 10 ms, and sleeps the rest. */
+function spin(cores) {
+  const busyMs = Math.min(10, Math.max(0, cores * 10));
+  return spawn(
+    process.execPath,
+    [
+      '-e',
+      `setInterval(() => { const end = performance.now() + ${busyMs}; while (performance.now() < end); }, 10)`,
+    ],
+    { stdio: 'inherit' },
+  );
+}
+
 /** Cores the process used, and shares of the time its main thread ran and waited, since `from`. */
 function cpuSince(pid, from) {
   const now = cpuOf(pid);
@@ -129,15 +146,17 @@ async function runVariant(database, secrets, tempDir, variant, round) {
     latencyMs: SWEEP_LATENCY_MS,
     snapshotFile,
   });
+  const { CPU_LOAD: cpuLoad, ...variantEnv } = variant.env;
   const env = {
     ...serviceEnv(secrets, database, emulator, {
       REFRESH_SWEEP_INTERVAL_MS: '1000',
       REFRESH_CONCURRENCY: '32',
     }),
-    ...variant.env,
+    ...variantEnv,
   };
   const logFile = join(tempDir, `${variant.name}-${round}.log`);
   const service = await startService({ env, logFile });
+  let spinner;
   try {
     const paths = probePaths(ids);
     const probe = async (seconds) =>
@@ -169,12 +188,19 @@ async function runVariant(database, secrets, tempDir, variant, round) {
     };
     await probe(3);
     const idle = await windows();
-    await makeAllDue(database);
-    while ((await emulator.refreshTally()).count === 0) {
-      await sleep(100);
+    if (cpuLoad === undefined) {
+      await makeAllDue(database);
+      while ((await emulator.refreshTally()).count === 0) {
+        await sleep(100);
+      }
+    } else {
+      spinner = spin(Number(cpuLoad));
+      roles[spinner.pid] = 'cpu load';
     }
     await sleep(2000);
     const during = await windows();
+    spinner?.kill();
+    spinner = undefined;
     // The log is read once the service has stopped and written every line.
     await service.stop();
     const ratio = median(during.p99s) / median(idle.p99s);
@@ -185,10 +211,15 @@ async function runVariant(database, secrets, tempDir, variant, round) {
       [
         `${variant.name} round ${round + 1}: ${ratio.toFixed(2)}x`,
         phase('idle', idle, idleOwn),
-        phase('during the sweep', during, duringOwn),
+        phase(
+          cpuLoad === undefined ? 'during the sweep' : `beside ${cpuLoad} cores of CPU load`,
+          during,
+          duringOwn,
+        ),
       ].join('\n'),
     );
   } finally {
+    spinner?.kill();
     await service.stop();
     await emulator.stop();
   }
