@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { benchSecrets, openBenchDatabase } from './database.mjs';
 import { load } from './load.mjs';
 import { ROOT, startBaseline, startService } from './processes.mjs';
-import { CONNECTIONS, prepareReads, ROUTES } from './setup.mjs';
+import { CONNECTIONS, percentile, prepareReads, ROUTES } from './setup.mjs';
 
 const ROUTE = ROUTES.find((route) => route.key === (process.env.BENCH_ROUTE ?? 'users'));
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
@@ -40,9 +40,6 @@ async function run(base, ids, token, seconds) {
   });
   return { startedAt, requests, rps };
 }
-
-const percentile = (sorted, p) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
 
 /** Sorts a side's runs' requests at or above each run's p99. */
 function anatomy(runs, majorGcs) {

@@ -72,6 +72,11 @@ export function probePaths(ids) {
   return ids.filter((_, index) => index % step === 0).map((id) => `/tokens/${id}`);
 }
 
+/** The value at quantile `p` (0-1) of values sorted ascending. */
+export function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
+}
+
 /** The median, of an even count the mean of the two in the middle. */
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);

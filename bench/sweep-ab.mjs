@@ -31,6 +31,7 @@ import {
   CONNECTIONS,
   emulatorApp,
   median,
+  percentile,
   probePaths,
   serviceEnv,
   SWEEP_LATENCY_MS,
@@ -107,10 +108,14 @@ function servicesOwnP99s(logFile, spans) {
       times[span].push(entry.responseTime);
     }
   }
-  return times.map((values) => {
-    values.sort((a, b) => a - b);
-    return values.length === 0 ? undefined : values[Math.floor(values.length * 0.99)];
-  });
+  return times.map((values) =>
+    values.length === 0
+      ? undefined
+      : percentile(
+          values.sort((a, b) => a - b),
+          0.99,
+        ),
+  );
 }
 
 /** A process of its own that spins `cores` of every 10 ms, and sleeps the rest. */
@@ -199,8 +204,6 @@ async function runVariant(database, secrets, tempDir, variant, round) {
     }
     await sleep(2000);
     const during = await windows();
-    spinner?.kill();
-    spinner = undefined;
     // The log is read once the service has stopped and written every line.
     await service.stop();
     const ratio = median(during.p99s) / median(idle.p99s);
